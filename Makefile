@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Both create .venv when missing and install the project into it; the stamp makes a second run fast.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := demo_data
+DEMO_SEED := 2017
+
+.PHONY: install demo test lint gpu clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/toon synth episodes $(DEMO)/episodes --count 3 --seconds 20 --seed $(DEMO_SEED)
+	$(BIN)/toon synth sheet $(DEMO)/sheet.png --seed $(DEMO_SEED)
+	@echo "Demo episodes and their ground truth are in $(DEMO)/episodes; the contact sheet is $(DEMO)/sheet.png."
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
+gpu: install
+	$(BIN)/python -m pip uninstall -y -q faiss-cpu
+	$(BIN)/python -m pip install -q -e '.[dev,gpu]'
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

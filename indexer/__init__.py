@@ -1,0 +1,1 @@
+"""The pass over episodes: frames -> cascades -> CNN -> warehouse rows and FAISS vectors."""

@@ -1,0 +1,1 @@
+"""The emotion CNN: train, evaluate, visualise, and the shipped weights (issue 4)."""

@@ -1,0 +1,3 @@
+from toon.cli import main
+
+raise SystemExit(main())
