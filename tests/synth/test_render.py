@@ -12,8 +12,10 @@ SQUARE = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
 
 
 def test_overlapping_shapes_fill_their_union() -> None:
-    shapes = [Shape(SQUARE, fill=(1, 1, 1), silhouette=True),
-              Shape(SQUARE + 5, fill=(1, 1, 1), silhouette=True)]
+    shapes = [
+        Shape(SQUARE, fill=(1, 1, 1), silhouette=True),
+        Shape(SQUARE + 5, fill=(1, 1, 1), silhouette=True),
+    ]
     ids = np.zeros((20, 20), np.uint8)
     draw_ids(ids, shapes, Pose((0, 0), 1), value=7)
     assert ids[7, 7] == 7 and ids[2, 2] == 7 and ids[13, 13] == 7 and ids[2, 13] == 0
@@ -22,8 +24,9 @@ def test_overlapping_shapes_fill_their_union() -> None:
 
 
 def test_silhouette_mask_is_unclipped() -> None:
-    mask, offset = silhouette_mask([Shape(SQUARE, fill=(1, 1, 1), silhouette=True)],
-                                   Pose((-5, -5), 1))
+    mask, offset = silhouette_mask(
+        [Shape(SQUARE, fill=(1, 1, 1), silhouette=True)], Pose((-5, -5), 1)
+    )
     assert offset == (-5, -5) and mask.sum() >= 100
 
 
