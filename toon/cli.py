@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from cascades import commands as cascade_commands
 from synth import commands as synth_commands
 
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     synth_commands.register(sub)
+    cascade_commands.register(sub)
     parser.epilog = (
         "commands:\n"
         + "\n".join(f"  toon {name:<22} {text}" for name, text in _leaf_commands(sub))
