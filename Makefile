@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo_data
 DEMO_SEED := 2017
 
-.PHONY: install demo test lint gpu clean
+.PHONY: install demo test lint gpu clean cascades
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Retrain the shipped cascades from synthetic episodes (about 25 minutes on 2 cores).
+cascades: install
+	$(BIN)/toon synth episodes data/cascade-train --count 20 --seconds 60 --seed 100 --jobs 2
+	$(BIN)/toon synth episodes data/cascade-val --count 2 --seconds 60 --seed 200 --jobs 2
+	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
+	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
 
 # Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
 gpu: install

@@ -217,8 +217,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument(
         "--negative-every",
         type=int,
-        default=2,
-        help="keep every Nth used frame to mine negatives from (2)",
+        default=3,
+        help="keep every Nth used frame to mine negatives from (3)",
     )
     tr.add_argument(
         "--min-faces", type=int, default=100, help="refuse to train on fewer faces than this (100)"

@@ -27,6 +27,8 @@ class DetectSettings:
         box_aspect: width / height of the character's face box; the square detection window
             becomes a box of this shape with the same centre and longer side.
         channel: the colour projection the cascade was trained on (grey by default).
+        pad: the picture is extended by this fraction of its height on every side (edge pixels
+            repeated, as in training), so faces cut by the frame edge can still be found.
     """
 
     scale_factor: float = 1.1
@@ -35,6 +37,7 @@ class DetectSettings:
     downscale: float = 1.0
     box_aspect: float = 1.0
     channel: Channel = field(default_factory=Channel.grey)
+    pad: float = 0.0
 
     def __post_init__(self) -> None:
         if not 1.0 < self.scale_factor <= 2.0:
@@ -43,6 +46,8 @@ class DetectSettings:
             raise ValueError(f"min_neighbors must be >= 0, got {self.min_neighbors}")
         if not 0.1 <= self.downscale <= 1.0:
             raise ValueError(f"downscale must be in [0.1, 1], got {self.downscale}")
+        if not 0.0 <= self.pad <= 0.5:
+            raise ValueError(f"pad must be in [0, 0.5], got {self.pad}")
         if self.box_aspect <= 0:
             raise ValueError(f"box_aspect must be positive, got {self.box_aspect}")
 
@@ -119,6 +124,9 @@ class Detector:
                 image, None, fx=s.downscale, fy=s.downscale, interpolation=cv2.INTER_AREA
             )
         small = s.channel.apply(small)
+        pad = int(round(s.pad * small.shape[0]))
+        if pad:
+            small = cv2.copyMakeBorder(small, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
         min_side = max(int(round(s.min_size_px * s.downscale)), self.window_wh[0])
         rects = self.classifier.detectMultiScale(
             small,
@@ -128,7 +136,7 @@ class Detector:
         )
         if len(rects) == 0:
             return np.zeros((0, 4))
-        r = np.asarray(rects, np.float64) / s.downscale
+        r = (np.asarray(rects, np.float64) - [pad, pad, 0, 0]) / s.downscale
         return np.stack([r[:, 0], r[:, 1], r[:, 0] + r[:, 2], r[:, 1] + r[:, 3]], axis=1)
 
     def detect(self, image: np.ndarray, settings: DetectSettings | None = None) -> np.ndarray:

@@ -69,6 +69,17 @@ def eval_frames(folder: Path, character: str, frame_step: int = 1) -> list[EvalF
     return frames
 
 
+def _centres_inside(dets: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """(N, M): whether detection n's centre lies inside box m."""
+    cx, cy = (dets[:, 0] + dets[:, 2]) / 2, (dets[:, 1] + dets[:, 3]) / 2
+    return (
+        (cx[:, None] >= boxes[None, :, 0])
+        & (cx[:, None] <= boxes[None, :, 2])
+        & (cy[:, None] >= boxes[None, :, 1])
+        & (cy[:, None] <= boxes[None, :, 3])
+    )
+
+
 def match(dets: np.ndarray, owed: np.ndarray, ignore: np.ndarray) -> tuple[int, int, np.ndarray]:
     """(hits, false positives, mask of unmatched detections) for one frame."""
     unmatched = np.ones(len(dets), bool)
@@ -101,7 +112,9 @@ class Score:
     hits: int
     false_positives: int
     owed: int
-    confused_with: dict[str, float]  # other character -> share of its frames with a detection on it
+    # other character -> share of the frames showing it (visible >= 0.5) in which a false
+    # detection is centred on its face
+    confused_with: dict[str, float]
 
     def as_json(self) -> dict:
         return {
@@ -134,7 +147,7 @@ def score(
         hits, fps, owed, n = hits + h, fps + fp, owed + len(f.owed_xyxy), n + 1
         for name, boxes in f.others.items():
             other_frames[name] = other_frames.get(name, 0) + 1
-            if fp_mask.any() and (iou(dets[fp_mask], boxes) >= MATCH_IOU).any():
+            if fp_mask.any() and _centres_inside(dets[fp_mask], boxes).any():
                 other_hit[name] = other_hit.get(name, 0) + 1
     precision = hits / max(hits + fps, 1)
     recall = hits / max(owed, 1)

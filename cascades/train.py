@@ -34,7 +34,7 @@ class TrainConfig:
     stage: StageConfig = field(default_factory=StageConfig)
     min_positives: int = 100  # fewer is an error: a cascade cannot be trained on so few
     jitter: float = 0.04  # positives shift and scale by up to this fraction of their side
-    mine_scale_factor: float = 1.15  # pyramid step when scanning negatives for false alarms
+    mine_scale_factor: float = 1.2  # pyramid step when scanning negatives for false alarms
     seed: int = 0
 
 
@@ -118,13 +118,22 @@ def mine_negatives(
     count: int,
     config: TrainConfig,
     rng: np.random.Generator,
+    survivors: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """Up to `count` background windows the cascade accepts, and the rate at which it accepts
-    background windows (false alarms per window scanned)."""
+    background windows (false alarms per window scanned).
+
+    `survivors` are last stage's negatives: those the cascade still accepts are kept first
+    (they are hard and already found), so only the rest is searched for in the frames.
+    """
     w, h = config.window_wh
     per_frame = max(8, 10 * count // max(len(frames), 1))  # speed against variety
     found: list[np.ndarray] = []
     total, scanned = 0, 0
+    if survivors is not None and cascade is not None and len(survivors):
+        kept = survivors[cascade.passes(survivors)][: count // 2]
+        found.append(kept)
+        total = len(kept)
     with tempfile.TemporaryDirectory() as tmp:
         classifier = None
         if cascade is not None:
@@ -186,6 +195,7 @@ def train_cascade(
     pool = feature_pool(config.window_wh)
     stages: list[Stage] = []
     cascade: Cascade | None = None
+    negatives = None
     for k in range(config.max_stages):
         t0 = time.perf_counter()
         alive = (
@@ -194,7 +204,9 @@ def train_cascade(
         if len(alive) > config.positives:
             alive = alive[rng.choice(len(alive), config.positives, replace=False)]
         want = int(len(alive) * config.neg_ratio)
-        negatives, _ = mine_negatives(cascade, data.negative_frames, want, config, rng)
+        negatives, _ = mine_negatives(
+            cascade, data.negative_frames, want, config, rng, survivors=negatives
+        )
         if len(negatives) < max(10, want // 20):
             break  # the cascade already rejects (nearly) all background
         feats = rng.choice(len(pool), min(config.features_per_stage, len(pool)), replace=False)

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from cascades.detect import Detector, DetectSettings
 from cascades.evaluate import EvalFrame, score_windows
 
-# A small grid: 4 x 4 x 2 detection passes over the validation frames.
-SCALE_FACTORS = (1.1, 1.15, 1.2, 1.3)
-DOWNSCALES = (1.0, 0.8, 0.65, 0.5)
+# A small grid: 3 x 3 x 2 x 2 detection passes over the validation frames.
+SCALE_FACTORS = (1.1, 1.2, 1.3)
+DOWNSCALES = (1.0, 0.75, 0.5)
 MIN_SIZES_PX = (24, 40)
+PADS = (0.0, 0.1)
 MIN_NEIGHBORS = tuple(range(0, 9))
 
 
@@ -39,6 +40,7 @@ class Trial:
             "min_neighbors": s.min_neighbors,
             "min_size_px": s.min_size_px,
             "downscale": s.downscale,
+            "pad": s.pad,
             "precision": round(self.precision, 4),
             "recall": round(self.recall, 4),
             "f1": round(self.f1, 4),
@@ -55,10 +57,10 @@ def search(
     """Every trial of the grid, in the order run."""
     trials = []
     base = detector.settings
-    for sf, ds, min_px in itertools.product(SCALE_FACTORS, DOWNSCALES, MIN_SIZES_PX):
+    for sf, ds, min_px, pad in itertools.product(SCALE_FACTORS, DOWNSCALES, MIN_SIZES_PX, PADS):
         if min_px * ds < detector.window_wh[0] and min_px != MIN_SIZES_PX[0]:
             continue  # the window's own size already bounds the search: same as a smaller min
-        s = dataclasses.replace(base, scale_factor=sf, downscale=ds, min_size_px=min_px)
+        s = dataclasses.replace(base, scale_factor=sf, downscale=ds, min_size_px=min_px, pad=pad)
         t0 = time.perf_counter()
         raw = [detector.raw_windows(f.image, s, min_neighbors=0) for f in frames]
         ms = 1000 * (time.perf_counter() - t0) / len(frames)
