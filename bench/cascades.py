@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=300)
     ap.add_argument("--count", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--no-stock", action="store_true", help="skip the stock face cascade")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,10 +49,10 @@ def main() -> None:
             2,
         )
         for character in ("tom", "jerry"):
-            for name, cascade in (
-                (f"cascades/{character}.xml", ROOT / "cascades" / f"{character}.xml"),
-                ("stock frontalface_default", STOCK),
-            ):
+            cascades = [(f"cascades/{character}.xml", ROOT / "cascades" / f"{character}.xml")]
+            if not args.no_stock:
+                cascades.append(("stock frontalface_default", STOCK))
+            for name, cascade in cascades:
                 result = json.loads(
                     toon(
                         "cascade",

@@ -15,10 +15,17 @@ import cv2
 
 from cascades.boost import StageConfig
 from cascades.cascade import write_xml
-from cascades.detect import Detector, DetectSettings, save_settings, settings_path
+from cascades.detect import Detector, DetectSettings, load_settings, save_settings, settings_path
 from cascades.evaluate import eval_frames, score
 from cascades.samples import background_images, frames_from
-from cascades.train import StageReport, TrainConfig, collect, learn_channel, train_cascade
+from cascades.train import (
+    StageReport,
+    TrainConfig,
+    collect,
+    learn_channel,
+    smallest_face_px,
+    train_cascade,
+)
 from cascades.tune import pick, search
 
 CHANNEL_FIT_STEP = 24  # frames between those sampled to fit the colour channel
@@ -84,6 +91,7 @@ def _train(args: argparse.Namespace) -> int:
         "features": len(cascade.features),
         "faces": data.faces,
         "positive_windows": int(len(data.positives)),
+        "smallest_face_px": round(data.smallest_face_px, 1),
         "train_seconds": round(seconds, 1),
         "peak_memory_mb": round(_peak_mb()),
         "config": dataclasses.asdict(config),
@@ -132,7 +140,11 @@ def _tune_into(
     cv2.setNumThreads(1)  # the speed goal is per core
     detector = Detector(cascade)
     frames = eval_frames(truth, character, frame_step)
-    trials = search(detector, frames, max_ms)
+    smallest = load_settings(cascade)[1].get("trained", {}).get("smallest_face_px")
+    if smallest is None:  # no training record: the validation faces themselves say
+        heights = [b[3] - b[1] for f in frames for b in f.owed_xyxy]
+        smallest = smallest_face_px(heights) if heights else None
+    trials = search(detector, frames, max_ms, smallest_face_px=smallest)
     best = pick(trials, max_ms, min_precision)
     say(f"tuned on {len(frames)} frames: " + json.dumps(best.as_json()))
     save_settings(
@@ -144,6 +156,7 @@ def _tune_into(
             "max_ms": max_ms,
             "min_precision": min_precision,
             "chosen": best.as_json(),
+            "smallest_face_px": smallest,
             "trials": len(trials),
         },
     )

@@ -58,6 +58,16 @@ class TrainingData:
     negative_frames: list[AnnotatedFrame]
     box_aspect: float  # median width / height of the positive boxes
     faces: int  # face boxes the positives came from (before flips and jitter)
+    smallest_face_px: float  # detection settings must still see faces this small
+
+
+# Settings may give up the smallest 1% of the character's faces for speed, no more.
+SMALLEST_FACE_PERCENTILE = 1.0
+
+
+def smallest_face_px(heights: list[float] | np.ndarray) -> float:
+    """The face height (px) that detection settings must still reach."""
+    return float(np.percentile(np.asarray(heights, np.float64), SMALLEST_FACE_PERCENTILE))
 
 
 def learn_channel(frames: Iterable[AnnotatedFrame], seed: int = 0) -> Channel:
@@ -74,7 +84,7 @@ def collect(
 ) -> TrainingData:
     """Positive windows from every frame; every `negative_every`-th frame kept for negatives."""
     rng = np.random.default_rng(config.seed)
-    pos, aspects, negs = [], [], []
+    pos, aspects, negs, heights = [], [], [], []
     faces = 0
     for i, colour_frame in enumerate(frames):
         frame = colour_frame.projected(channel)
@@ -82,6 +92,7 @@ def collect(
             boxes = frame.boxes_xyxy
             aspects += list((boxes[:, 2] - boxes[:, 0]) / np.maximum(boxes[:, 3] - boxes[:, 1], 1))
             faces += len(boxes)
+            heights += list(boxes[:, 3] - boxes[:, 1])
             for _ in range(2):  # two jittered views of each face
                 sq = square_around(boxes, rng.uniform(1 - config.jitter, 1 + config.jitter))
                 sq += rng.uniform(-config.jitter, config.jitter, (len(sq), 1)) * (
@@ -100,7 +111,9 @@ def collect(
     positives = positives[prepare(positives).valid]  # OpenCV skips flat windows anyway
     if not negs:
         raise ValueError("no frames to take negative windows from")
-    return TrainingData(channel, positives, negs, float(np.median(aspects)), faces)
+    return TrainingData(
+        channel, positives, negs, float(np.median(aspects)), faces, smallest_face_px(heights)
+    )
 
 
 def _free_windows(frame: AnnotatedFrame, windows: np.ndarray) -> np.ndarray:

@@ -46,7 +46,7 @@ def small_cascade() -> Cascade:
     from cascades.channel import Channel
     from cascades.train import TrainingData
 
-    data = TrainingData(Channel.grey(), pos, scenery_frames(30), 1.0, len(pos))
+    data = TrainingData(Channel.grey(), pos, scenery_frames(30), 1.0, len(pos), 24.0)
     return train_cascade(data, config)
 
 

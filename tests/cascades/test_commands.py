@@ -132,6 +132,11 @@ def test_tune_writes_settings(trained: Path, truth_dir: Path) -> None:
     saved = json.loads(trained.with_suffix(".json").read_text())
     assert saved["detect"]["scale_factor"] == chosen["scale_factor"]
     assert saved["tuned"]["chosen"]["recall"] == chosen["recall"]
+    # The pick still sees the smallest faces the cascade was trained on.
+    smallest = saved["trained"]["smallest_face_px"]
+    assert saved["tuned"]["smallest_face_px"] == smallest
+    reach = max(round(chosen["min_size_px"] * chosen["downscale"]), 24) / chosen["downscale"]
+    assert (reach * chosen["scale_factor"] <= smallest) == chosen["reaches_small_faces"]
 
 
 @pytest.mark.parametrize(
