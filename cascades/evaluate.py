@@ -17,6 +17,7 @@ import numpy as np
 
 from cascades.boxes import iou
 from cascades.detect import Detector, DetectSettings, windows_to_boxes
+from cascades.samples import truth_episodes
 from synth.truth import DONT_CARE_VISIBLE, read_truth
 
 MATCH_IOU = 0.5
@@ -32,8 +33,6 @@ class EvalFrame:
 
 def eval_frames(folder: Path, character: str, frame_step: int = 1) -> list[EvalFrame]:
     """Decode every `frame_step`-th frame of the episodes in `folder` with its truth."""
-    from cascades.samples import truth_episodes
-
     frames = []
     for video, truth in truth_episodes(folder):
         rows: dict[int, list] = {}
