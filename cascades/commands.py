@@ -193,6 +193,31 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cascade_against_truth(
+    parser: argparse.ArgumentParser, truth_help: str, frame_step: int
+) -> None:
+    """The arguments `tune` and `eval` share: which cascade, whose faces, which episodes."""
+    parser.add_argument("--cascade", required=True, type=Path, help="cascade XML")
+    parser.add_argument("--character", required=True, help="the character's name in the truth")
+    parser.add_argument("--truth", required=True, type=Path, help=truth_help)
+    parser.add_argument(
+        "--frame-step", type=int, default=frame_step, help=f"use every Nth frame ({frame_step})"
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _tuning_goals(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-ms", type=float, default=15.0, help="time budget per 640x360 frame on one core (15)"
+    )
+    parser.add_argument(
+        "--min-precision",
+        type=float,
+        default=0.9,
+        help="precision goal; the highest recall reaching it wins (0.9)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     cas = sub.add_parser(
         "cascade",
@@ -244,13 +269,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--val", type=Path, help="validation truth folder: tune settings after")
     tr.add_argument("--val-frame-step", type=int, default=8)
-    tr.add_argument(
-        "--max-ms",
-        type=float,
-        default=15.0,
-        help="time budget per 640x360 frame on one core for tuning (15)",
-    )
-    tr.add_argument("--min-precision", type=float, default=0.9)
+    _tuning_goals(tr)
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=_train)
 
@@ -260,13 +279,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Search scaleFactor, minNeighbors, minSize and downscale; "
         "write the pick into <cascade>.json.",
     )
-    tu.add_argument("--cascade", required=True, type=Path)
-    tu.add_argument("--character", required=True)
-    tu.add_argument("--truth", required=True, type=Path, help="validation truth folder")
-    tu.add_argument("--frame-step", type=int, default=8)
-    tu.add_argument("--max-ms", type=float, default=15.0)
-    tu.add_argument("--min-precision", type=float, default=0.9)
-    tu.add_argument("--json", action="store_true")
+    _cascade_against_truth(tu, truth_help="validation truth folder", frame_step=8)
+    _tuning_goals(tu)
     tu.set_defaults(func=_tune)
 
     ev = cs.add_parser(
@@ -275,10 +289,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="A detection counts when its IoU with a truth face of the "
         "character is >= 0.5; faces with visible < 0.5 are don't-care.",
     )
-    ev.add_argument("--cascade", required=True, type=Path)
-    ev.add_argument("--character", required=True)
-    ev.add_argument("--truth", required=True, type=Path)
-    ev.add_argument("--frame-step", type=int, default=1, help="evaluate every Nth frame (1)")
+    _cascade_against_truth(ev, truth_help="truth folder", frame_step=1)
     ev.add_argument("--threads", type=int, default=1, help="OpenCV threads (1: per-core speed)")
-    ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=_eval)

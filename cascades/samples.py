@@ -17,6 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cascades.channel import Channel
 from synth.truth import DONT_CARE_VISIBLE, read_truth
 
 
@@ -48,7 +49,7 @@ class AnnotatedFrame:
     def all_faces_xyxy(self) -> np.ndarray:
         return np.concatenate([self.boxes_xyxy, self.ignore_xyxy])
 
-    def projected(self, channel) -> AnnotatedFrame:
+    def projected(self, channel: Channel) -> AnnotatedFrame:
         """The same frame seen through a cascade's `Channel`."""
         return replace(self, image=channel.apply(self.image))
 

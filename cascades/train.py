@@ -20,7 +20,7 @@ from cascades.boost import Stage, StageConfig, Stump, train_stage
 from cascades.boxes import covered, crop_resized, iou, square_around
 from cascades.cascade import Cascade, write_xml
 from cascades.channel import Channel, fit_channel
-from cascades.haar import feature_pool, prepare, values
+from cascades.haar import HaarFeatures, feature_pool, prepare, values
 from cascades.samples import AnnotatedFrame
 
 
@@ -245,7 +245,7 @@ def train_cascade(
     return cascade
 
 
-def _compact(pool, stages: list[Stage], config: StageConfig) -> Cascade:
+def _compact(pool: HaarFeatures, stages: list[Stage], config: StageConfig) -> Cascade:
     """Keep only the features the stumps use, renumbered in order of first use."""
     used: dict[int, int] = {}
     for st in stages:
