@@ -33,7 +33,7 @@ lint: install
 # Retrain the shipped cascades from synthetic episodes (about 25 minutes on 2 cores).
 cascades: install
 	$(BIN)/toon synth episodes data/cascade-train --count 20 --seconds 60 --seed 100 --jobs 2
-	$(BIN)/toon synth episodes data/cascade-val --count 2 --seconds 60 --seed 200 --jobs 2
+	$(BIN)/toon synth episodes data/cascade-val --count 6 --seconds 60 --seed 200 --jobs 2
 	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
 	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
 

@@ -144,10 +144,7 @@ def score(
         seconds += time.perf_counter() - t0
         h, fp, fp_mask = match(dets, f.owed_xyxy, f.ignore_xyxy)
         hits, fps, owed, n = hits + h, fps + fp, owed + len(f.owed_xyxy), n + 1
-        for name, boxes in f.others.items():
-            other_frames[name] = other_frames.get(name, 0) + 1
-            if fp_mask.any() and _centres_inside(dets[fp_mask], boxes).any():
-                other_hit[name] = other_hit.get(name, 0) + 1
+        _count_confusion(dets, fp_mask, f, other_frames, other_hit)
     precision = hits / max(hits + fps, 1)
     recall = hits / max(owed, 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)
@@ -166,9 +163,13 @@ def score(
 
 def score_windows(
     raw: list[np.ndarray], frames: list[EvalFrame], settings: DetectSettings, min_neighbors: int
-) -> tuple[float, float, float]:
-    """Precision, recall, F1 from raw (ungrouped) windows, grouped as OpenCV groups them."""
+) -> tuple[float, float, float, float]:
+    """Precision, recall, F1 and the worst confusion with another character (the share of the
+    frames showing it with a false detection on its face), from raw (ungrouped) windows grouped
+    as OpenCV groups them."""
     hits = fps = owed = 0
+    other_frames: dict[str, int] = {}
+    other_hit: dict[str, int] = {}
     for windows, f in zip(raw, frames, strict=True):
         if len(windows) and min_neighbors > 0:
             rects = np.column_stack([windows[:, :2], windows[:, 2:] - windows[:, :2]])
@@ -178,8 +179,25 @@ def score_windows(
             g = np.asarray(grouped, np.float64).reshape(-1, 4)
             windows = np.column_stack([g[:, :2], g[:, :2] + g[:, 2:]])
         dets = windows_to_boxes(windows, settings.box_aspect, f.image.shape[:2])
-        h, fp, _ = match(dets, f.owed_xyxy, f.ignore_xyxy)
+        h, fp, fp_mask = match(dets, f.owed_xyxy, f.ignore_xyxy)
         hits, fps, owed = hits + h, fps + fp, owed + len(f.owed_xyxy)
+        _count_confusion(dets, fp_mask, f, other_frames, other_hit)
     precision = hits / max(hits + fps, 1)
     recall = hits / max(owed, 1)
-    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-9)
+    confused = max((other_hit.get(k, 0) / v for k, v in other_frames.items()), default=0.0)
+    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-9), confused
+
+
+def _count_confusion(
+    dets: np.ndarray,
+    fp_mask: np.ndarray,
+    frame: EvalFrame,
+    other_frames: dict[str, int],
+    other_hit: dict[str, int],
+) -> None:
+    """Tally, per other character, the frames showing it and those with a false detection
+    centred on its face."""
+    for name, boxes in frame.others.items():
+        other_frames[name] = other_frames.get(name, 0) + 1
+        if fp_mask.any() and _centres_inside(dets[fp_mask], boxes).any():
+            other_hit[name] = other_hit.get(name, 0) + 1
