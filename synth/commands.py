@@ -74,6 +74,7 @@ def _faces(args: argparse.Namespace) -> int:
             style=args.style,
             size=args.size,
             on_face=lambda _c: bar.update(1),
+            nonfaces=args.nonfaces,
         )
     if args.json:
         print(
@@ -174,6 +175,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="color: cartoon crops as a detector sees them; sketch: black line art",
     )
     fa.add_argument("--size", type=_positive_int, default=64, help="crop side in px (default 64)")
+    fa.add_argument(
+        "--nonfaces",
+        type=int,
+        default=0,
+        help="also write this many windows without a face to OUT/nonface/ (default 0); "
+        "they teach the model's character head 'other'",
+    )
     fa.add_argument("--json", action="store_true", help="print the counts per class as JSON")
     fa.set_defaults(func=_faces)
 

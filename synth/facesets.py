@@ -32,6 +32,7 @@ OCCLUDE_P = 0.15
 BLUR_P = 0.25
 JPEG_P = 0.35
 SCENE_WH = (640, 360)  # backgrounds are drawn at episode scale, then cut to the crop's window
+NONFACE = "nonface"  # the folder of windows without a face, which model/ reads as "other"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,39 @@ def face_crop(
     return FaceCrop(out, character, emotion, intensity)
 
 
+def nonface_crop(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A window with no face in it, like a cascade's false positives: scenery and props, or a
+    character's body and the scene beside its head."""
+    art = ArtStyle.random(rng)
+    face_h = float(np.exp(rng.uniform(*np.log(NATIVE_HEIGHT_PX))))
+    side = int(np.ceil(face_h * 1.2))
+    big = side * 3
+    canvas = _scenery_patch(rng, art, big)
+    centre = (big / 2, big / 2)
+    if rng.random() < 0.5:
+        character = str(rng.choice(CHARACTERS))
+        emotion = str(rng.choice(EMOTIONS))
+        pose = Pose(
+            centre,
+            face_h / face_height_units(character),
+            float(rng.uniform(-20, 20)),
+            bool(rng.random() < 0.5),
+            0.0,
+        )
+        params = expression(emotion, sample_intensity(emotion, rng), rng)
+        draw_colour(canvas, body_shapes(character, art), pose)
+        draw_colour(canvas, face_shapes(character, params, art, (0.0, 0.0)), pose)
+    if rng.random() < 0.5:
+        draw_colour(canvas, prop(rng, art, centre, face_h), PIXELS)
+    # a window one side or more away from the head's centre, so no face is in it
+    angle = rng.uniform(0, 2 * np.pi)
+    dist = rng.uniform(0.8, 1.2) * side
+    cx, cy = centre[0] + dist * np.cos(angle), centre[1] + dist * np.sin(angle)
+    a, b = int(np.clip(cx - side / 2, 0, big - side)), int(np.clip(cy - side / 2, 0, big - side))
+    crop = canvas[b : b + side, a : a + side]
+    return cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)
+
+
 def _scenery_patch(rng: np.random.Generator, art: ArtStyle, side: int) -> np.ndarray:
     """A `side` x `side` window of a full-size scene, so props keep their size next to faces."""
     w, h = max(side, SCENE_WH[0]), max(side, SCENE_WH[1])
@@ -115,11 +149,17 @@ def write_faces(
     style: str = "color",
     size: int = 64,
     on_face: Callable[[FaceCrop], None] | None = None,
+    nonfaces: int = 0,
 ) -> dict[str, int]:
-    """Write `count` crops, balanced over characters x emotions, and `faces.csv` listing them.
+    """Write `count` crops, balanced over characters x emotions, and `faces.csv` listing them;
+    and `nonfaces` windows without a face as `nonface/<id>.png` (colour style only).
 
-    Returns the count per class `<character>/<emotion>`.
+    Returns the count per class `<character>/<emotion>` (and `nonface`).
     """
+    if nonfaces < 0:
+        raise ValueError(f"--nonfaces must be at least 0, got {nonfaces}")
+    if nonfaces and style != "color":
+        raise ValueError("--nonfaces goes with --style color: sketches have no scenery")
     if count < 1:
         raise ValueError(f"--count must be at least 1, got {count}")
     if not 16 <= size <= 512:
@@ -144,6 +184,12 @@ def write_faces(
         counts[key] = counts.get(key, 0) + 1
         if on_face:
             on_face(crop)
+    for i in range(nonfaces):
+        rel = Path(NONFACE) / f"{seed}-n{i:06d}.png"
+        (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        _write_png(out_dir / rel, nonface_crop(np.random.default_rng([seed, 2, i]), size))
+        rows.append((rel.as_posix(), "", "", "", style))
+        counts[NONFACE] = counts.get(NONFACE, 0) + 1
     tmp = out_dir / ".faces.csv.part"
     with open(tmp, "w", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")

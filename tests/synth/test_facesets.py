@@ -25,6 +25,18 @@ def test_image_folder_layout_and_balance(tmp_path: Path) -> None:
     assert all((tmp_path / r["path"]).parent.name == r["emotion"] for r in rows)
 
 
+def test_nonfaces_sit_in_their_own_folder(tmp_path: Path) -> None:
+    counts = write_faces(tmp_path, count=21, seed=4, nonfaces=6)
+    assert counts["nonface"] == 6
+    crops = sorted((tmp_path / "nonface").glob("*.png"))
+    assert len(crops) == 6 and cv2.imread(str(crops[0])).shape == (64, 64, 3)
+    with open(tmp_path / "faces.csv") as f:
+        rows = [r for r in csv.DictReader(f) if r["path"].startswith("nonface/")]
+    assert len(rows) == 6 and all(r["emotion"] == "" for r in rows)
+    # not blank: scenery, props or a body
+    assert all(cv2.imread(str(c)).std() > 5 for c in crops)
+
+
 def test_deterministic(tmp_path: Path) -> None:
     write_faces(tmp_path / "a", count=5, seed=9, size=32)
     write_faces(tmp_path / "b", count=5, seed=9, size=32)
@@ -56,6 +68,8 @@ def test_colour_crops_are_colourful() -> None:
         ({"count": 0}, "--count"),
         ({"count": 1, "size": 8}, "--size"),
         ({"count": 1, "style": "oil"}, "Choose one of: color, sketch"),
+        ({"count": 1, "nonfaces": -1}, "--nonfaces"),
+        ({"count": 1, "style": "sketch", "nonfaces": 2}, "--nonfaces goes with --style color"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, kwargs: dict, message: str) -> None:
