@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from cascades import commands as cascade_commands
+from model import commands as model_commands
 from synth import commands as synth_commands
 
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     synth_commands.register(sub)
     cascade_commands.register(sub)
+    model_commands.register(sub)
     parser.epilog = (
         "commands:\n"
         + "\n".join(f"  toon {name:<22} {text}" for name, text in _leaf_commands(sub))

@@ -1,0 +1,131 @@
+"""Labelled face images from an ImageFolder, and the split the method used.
+
+The emotion of an image is the name of its parent folder, at any depth: `happy/x.png`,
+`tom/happy/x.png` and `google/happy/x.png` all say "happy". The character is the nearest folder
+above that names one of the model's characters (`tom/happy/x.png` is tom's); anything else is
+"other". Images under a folder called `nonface` are crops that are not faces at all (a cascade's
+false positives): they teach the character head "other" and carry no emotion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from synth.facesets import NONFACE
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+OTHER = "other"
+SPLIT_SEED = 12379231  # the method's seed
+TEST_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Item:
+    path: Path
+    emotion: str | None  # None for a non-face
+    character: str  # one of the model's characters, or OTHER
+
+
+@dataclass(frozen=True)
+class Faces:
+    """Images (N, S, S, 3) RGB uint8 with their labels as indices into `classes`/`characters`."""
+
+    images: np.ndarray
+    emotion: np.ndarray  # int32, -1 for non-faces
+    character: np.ndarray  # int32 into `characters`
+    classes: tuple[str, ...]
+    characters: tuple[str, ...]
+    paths: tuple[Path, ...]
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def subset(self, index: np.ndarray) -> Faces:
+        return Faces(
+            self.images[index],
+            self.emotion[index],
+            self.character[index],
+            self.classes,
+            self.characters,
+            tuple(self.paths[i] for i in index),
+        )
+
+
+def scan(root: Path, characters: tuple[str, ...] = ("tom", "jerry")) -> list[Item]:
+    """Every image under `root`, labelled by its folders; sorted by path."""
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: not a folder")
+    items = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+        folders = path.relative_to(root).parts[:-1]
+        if not folders:
+            raise ValueError(f"{path}: an image must sit in a folder named after its emotion")
+        nonface = NONFACE in folders
+        above = folders if nonface else folders[:-1]
+        who = next((f for f in reversed(above) if f in characters), OTHER)
+        items.append(Item(path, None if nonface else folders[-1], who))
+    if not items:
+        raise ValueError(f"{root}: no images (expected <emotion>/<image>.png at any depth)")
+    return items
+
+
+def emotions_of(items: list[Item]) -> tuple[str, ...]:
+    """The emotion folder names, sorted."""
+    return tuple(sorted({i.emotion for i in items if i.emotion is not None}))
+
+
+def load(
+    items: list[Item], classes: tuple[str, ...], characters: tuple[str, ...], size: int
+) -> Faces:
+    """Decode and resize every item whose emotion is in `classes` (and every non-face)."""
+    keep = [i for i in items if i.emotion is None or i.emotion in classes]
+    if not any(i.emotion is not None for i in keep):
+        raise ValueError(f"no images of the classes {', '.join(classes)}")
+    images = np.zeros((len(keep), size, size, 3), np.uint8)
+    for n, item in enumerate(keep):
+        images[n] = read_rgb(item.path, size)
+    names = (*characters, OTHER)
+    return Faces(
+        images,
+        np.array([-1 if i.emotion is None else classes.index(i.emotion) for i in keep], np.int32),
+        np.array(
+            [names.index(i.character) if i.character in names else len(names) - 1 for i in keep],
+            np.int32,
+        ),
+        classes,
+        names,
+        tuple(i.path for i in keep),
+    )
+
+
+def read_rgb(path: Path, size: int) -> np.ndarray:
+    """One image as (size, size, 3) RGB uint8; transparency is laid on white, as drawn on paper."""
+    data = np.fromfile(path, np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if len(data) else None
+    if image is None:
+        raise ValueError(f"{path}: not an image OpenCV can read")
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    elif image.shape[2] == 4:
+        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
+        image = (image[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    if image.dtype != np.uint8:
+        image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
+    interp = cv2.INTER_AREA if max(image.shape[:2]) > size else cv2.INTER_LINEAR
+    return cv2.cvtColor(cv2.resize(image, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
+
+
+def split(faces: Faces, seed: int = SPLIT_SEED, test_share: float = TEST_SHARE) -> tuple:
+    """Stratified (train, test) index arrays: each emotion, and the non-faces, split alike."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for label in np.unique(faces.emotion):
+        index = rng.permutation(np.flatnonzero(faces.emotion == label))
+        n_test = int(round(test_share * len(index)))
+        test.append(index[:n_test])
+        train.append(index[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

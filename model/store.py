@@ -1,0 +1,91 @@
+"""A model folder: `model.keras` with the files that describe it, loaded with `safe_mode=True`.
+
+MODEL_DIR/model.keras     weights and graph (Keras 3)
+MODEL_DIR/config.json     architecture, input size, training settings and data
+MODEL_DIR/classes.json    emotion names in output order (and the character head's, if any)
+MODEL_DIR/metrics.json    the held-out split's scores, as `toon evaluate --json` prints them
+MODEL_DIR/history.json    loss and accuracy per epoch
+MODEL_DIR/model.sha256    checksum of model.keras
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.backend import keras
+from model.data import read_rgb
+
+DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
+BATCH = 256
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    emotion: np.ndarray  # (N, classes) probabilities
+    embedding: np.ndarray  # (N, D) float32
+    character: np.ndarray | None  # (N, characters) probabilities, when the model has the head
+
+
+class EmotionModel:
+    """A trained model folder, ready to predict.
+
+    Example:
+        >>> m = EmotionModel(Path("model/weights/default"))
+        >>> m.predict(faces).emotion.argmax(1)  # faces: (N, S, S, 3) RGB uint8
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        for name in ("model.keras", "config.json", "classes.json"):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"{folder}: not a model folder (no {name})")
+        try:
+            self.config = json.loads((folder / "config.json").read_text())
+            names = json.loads((folder / "classes.json").read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{folder}: config.json or classes.json is not JSON ({exc})") from None
+        self.classes = tuple(names["emotions"])
+        self.characters = tuple(names.get("characters") or ())
+        checksum = folder / "model.sha256"
+        if checksum.exists() and checksum.read_text().split()[0] != sha256(folder / "model.keras"):
+            raise ValueError(f"{folder / 'model.keras'}: does not match model.sha256")
+        try:
+            self.keras = keras.models.load_model(folder / "model.keras", safe_mode=True)
+        except Exception as exc:  # Keras raises many types for a damaged file
+            raise ValueError(f"{folder / 'model.keras'}: cannot load ({exc})") from None
+        self.size = int(self.config["input_size"])
+        outputs = [self.keras.get_layer("embedding").output]
+        heads = self.keras.outputs if isinstance(self.keras.output, dict) else [self.keras.output]
+        self._heads = ["emotion", "character"] if self.characters else ["emotion"]
+        named = self.keras.output if isinstance(self.keras.output, dict) else {"emotion": heads[0]}
+        self._all = keras.Model(self.keras.inputs, [*(named[h] for h in self._heads), *outputs])
+
+    def predict(self, faces: np.ndarray, batch_size: int = BATCH) -> Prediction:
+        if len(faces) == 0:
+            z = np.zeros((0, len(self.classes)), np.float32)
+            return Prediction(z, np.zeros((0, self.embedding_dim), np.float32), None)
+        outs = self._all.predict(faces, batch_size=batch_size, verbose=0)
+        emotion, *rest = outs
+        character = rest[0] if self.characters else None
+        return Prediction(emotion, rest[-1].astype(np.float32), character)
+
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.keras.get_layer("embedding").output.shape[-1])
+
+    def read(self, paths: list[Path]) -> np.ndarray:
+        """Images from files, sized for this model."""
+        return np.stack([read_rgb(p, self.size) for p in paths])

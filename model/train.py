@@ -1,0 +1,228 @@
+"""Training a model folder from an ImageFolder, the honest way: one stratified split, fixed seed,
+scores on the held-out fifth only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from model import ARCHS, OPTIMIZERS
+from model import arch as arches
+from model.augment import line_arts, pipeline
+from model.backend import keras
+from model.data import SPLIT_SEED, Faces, emotions_of, load, scan, split
+from model.metrics import report
+from model.plots import curves
+from model.store import sha256
+
+CHARACTERS = ("tom", "jerry")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    arch: str = "toon"
+    optimizer: str | None = None  # None: adam for toon, sgd for seed
+    epochs: int | None = None  # None: 30 for toon, 50 for seed (the method's)
+    classes: tuple[str, ...] | None = None  # None: every emotion folder, sorted
+    seed: int = SPLIT_SEED
+    batch_size: int = 32
+    augment: bool | None = None  # None: on for toon, off for seed (the method had none)
+    run: int = 0  # weights are initialised (and batches shuffled) from seed + run
+
+    def resolved(self) -> TrainSettings:
+        if self.arch not in ARCHS:
+            raise ValueError(f"unknown architecture {self.arch!r}; choose one of: seed, toon")
+        toon = self.arch == "toon"
+        s = TrainSettings(
+            self.arch,
+            self.optimizer or ("adam" if toon else "sgd"),
+            self.epochs or (30 if toon else 50),
+            self.classes,
+            self.seed,
+            self.batch_size,
+            toon if self.augment is None else self.augment,
+            self.run,
+        )
+        if s.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"unknown optimizer {s.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
+            )
+        if s.epochs < 1 or s.batch_size < 1:
+            raise ValueError("--epochs and --batch-size must be at least 1")
+        return s
+
+
+class EpochBar(keras.callbacks.Callback):
+    """A tqdm bar per epoch on stderr, with the epoch's scores when it ends."""
+
+    def __init__(self, epochs: int, steps: int, enabled: bool) -> None:
+        super().__init__()
+        self.epochs, self.steps, self.enabled = epochs, steps, enabled
+        self.bar: tqdm | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        if self.enabled:
+            self.bar = tqdm(
+                total=self.steps,
+                desc=f"epoch {epoch + 1}/{self.epochs}",
+                unit="batch",
+                file=sys.stderr,
+                leave=True,
+            )
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.bar is not None:
+            shown = {k: v for k, v in (logs or {}).items() if "accuracy" in k or k.endswith("loss")}
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in shown.items()})
+            self.bar.close()
+
+
+def load_data(data: Path, s: TrainSettings) -> Faces:
+    """The ImageFolder at `data`, restricted to `s.classes`, at the architecture's input size."""
+    toon = s.arch == "toon"
+    items = scan(data, CHARACTERS)
+    found = emotions_of(items)
+    classes = s.classes or found
+    missing = [c for c in classes if c not in found]
+    if missing:
+        raise ValueError(f"{data}: no images of {', '.join(missing)} (found: {', '.join(found)})")
+    if len(classes) < 2:
+        raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")
+    if not toon:
+        items = [i for i in items if i.emotion is not None]  # the seed network has no "other"
+    return load(items, tuple(classes), CHARACTERS if toon else (), arches.INPUT_SIZE[s.arch])
+
+
+def fit(
+    faces: Faces, s: TrainSettings, progress: bool = True
+) -> tuple[keras.Model, dict[str, list[float]], dict, np.ndarray, float]:
+    """Train on the split's 80%; (model, history, held-out report, test index, seconds)."""
+    train_idx, test_idx = split(faces, s.seed)
+    keras.utils.set_random_seed(s.seed + s.run)
+    heads = s.arch == "toon"
+    model = arches.build(s.arch, len(faces.classes), len(faces.characters) if heads else 0)
+    steps = -(-len(train_idx) // s.batch_size)
+    opt = arches.optimizer(s.optimizer, s.arch, steps * s.epochs)
+
+    def parts(index: np.ndarray) -> tuple:
+        x = faces.images[index]
+        emotion = faces.emotion[index]
+        if not heads:
+            return x, emotion, None
+        y = {"emotion": np.maximum(emotion, 0), "character": faces.character[index]}
+        w = {
+            "emotion": (emotion >= 0).astype(np.float32),
+            "character": np.ones(len(index), np.float32),
+        }
+        return x, y, w
+
+    if heads:
+        model.compile(
+            optimizer=opt,
+            loss={
+                "emotion": "sparse_categorical_crossentropy",
+                "character": "sparse_categorical_crossentropy",
+            },
+            loss_weights={"emotion": 1.0, "character": 0.3},
+            metrics={"emotion": ["accuracy"], "character": ["accuracy"]},
+        )
+    else:
+        model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y, w = parts(train_idx)
+    sketches = line_arts(x, s.seed) if s.augment else None
+    train_ds = pipeline(x, sketches, y, w, s.batch_size, s.seed + s.run, s.augment)
+    vx, vy, vw = parts(test_idx)
+    val_ds = pipeline(vx, None, vy, vw, 256, s.seed, augment=False)
+    t0 = time.perf_counter()
+    hist = model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=s.epochs,
+        shuffle=False,  # the dataset shuffles itself
+        verbose=0,
+        callbacks=[EpochBar(s.epochs, steps, progress)],
+    )
+    seconds = time.perf_counter() - t0
+    history = {k.replace("emotion_", ""): [float(v) for v in vs] for k, vs in hist.history.items()}
+    faces_test = test_idx[faces.emotion[test_idx] >= 0]
+    probs = model.predict(faces.images[faces_test], batch_size=256, verbose=0)
+    probs = probs["emotion"] if isinstance(probs, dict) else probs
+    metrics = report(faces.emotion[faces_test], probs.argmax(1), faces.classes)
+    return model, history, metrics, test_idx, seconds
+
+
+def write_model_dir(
+    out: Path,
+    model: keras.Model,
+    faces: Faces,
+    s: TrainSettings,
+    history: dict,
+    metrics: dict,
+    seconds: float,
+    data: Path,
+) -> Path:
+    """Write the whole folder beside `out`, then swap it in: a failure leaves `out` as it was."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: exists and is not a folder")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        model.save(tmp / "model.keras")
+        (tmp / "model.sha256").write_text(f"{sha256(tmp / 'model.keras')}  model.keras\n")
+        names = {"emotions": list(faces.classes)}
+        if s.arch == "toon":
+            names["characters"] = list(faces.characters)
+        (tmp / "classes.json").write_text(json.dumps(names, indent=2) + "\n")
+        counts = {c: int((faces.emotion == i).sum()) for i, c in enumerate(faces.classes)}
+        counts["nonface"] = int((faces.emotion < 0).sum())
+        config = {
+            "arch": s.arch,
+            "input_size": arches.INPUT_SIZE[s.arch],
+            "embedding_dim": arches.EMBEDDING_DIM[s.arch],
+            **{k: v for k, v in asdict(s).items() if k not in ("arch", "classes")},
+            "data": str(data),
+            "images": counts,
+            "split": {"test_share": 0.2, "seed": s.seed},
+            "train_seconds": round(seconds, 1),
+            "keras": keras.__version__,
+        }
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        (tmp / "history.json").write_text(json.dumps(history, indent=2) + "\n")
+        curves({s.arch: history}, "accuracy", tmp / "accuracy.png")
+        curves({s.arch: history}, "loss", tmp / "loss.png")
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> dict:
+    """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
+    s = settings.resolved()
+    faces = load_data(data, s)
+    model, history, metrics, _, seconds = fit(faces, s, progress)
+    write_model_dir(out, model, faces, s, history, metrics, seconds, data)
+    return metrics | {"train_seconds": round(seconds, 1), "model": str(out)}

@@ -1,0 +1,191 @@
+"""`toon train|evaluate|classify|compare-optimizers|visualize` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import pytest
+
+from model.store import EmotionModel, sha256
+from synth import EMOTIONS
+from tests.model.conftest import run
+
+MODEL_FILES = {
+    "model.keras",
+    "config.json",
+    "classes.json",
+    "metrics.json",
+    "history.json",
+    "accuracy.png",
+    "loss.png",
+    "model.sha256",
+}
+
+
+def test_train_writes_a_self_describing_folder(toon_model: Path) -> None:
+    assert MODEL_FILES <= {p.name for p in toon_model.iterdir()}
+    classes = json.loads((toon_model / "classes.json").read_text())
+    assert classes["emotions"] == sorted(EMOTIONS)
+    assert classes["characters"] == ["tom", "jerry", "other"]
+    config = json.loads((toon_model / "config.json").read_text())
+    assert config["arch"] == "toon" and config["input_size"] == 64 and config["epochs"] == 2
+    assert config["images"]["nonface"] == 24 and config["split"]["seed"] == 12379231
+    assert (toon_model / "model.sha256").read_text().split()[0] == sha256(
+        toon_model / "model.keras"
+    )
+    history = json.loads((toon_model / "history.json").read_text())
+    assert len(history["accuracy"]) == len(history["val_accuracy"]) == 2
+    keras.models.load_model(toon_model / "model.keras", safe_mode=True)
+    # The held-out fifth: 168 faces * 0.2, stratified by emotion.
+    metrics = json.loads((toon_model / "metrics.json").read_text())
+    assert sum(c["support"] for c in metrics["per_class"].values()) == 35
+
+
+def test_model_gives_unit_embeddings_and_both_heads(toon_model: Path, faces_dir: Path) -> None:
+    import numpy as np
+
+    model = EmotionModel(toon_model)
+    faces = model.read(sorted(faces_dir.rglob("*.png"))[:5])
+    pred = model.predict(faces)
+    assert pred.emotion.shape == (5, 7) and pred.character.shape == (5, 3)
+    assert pred.embedding.shape == (5, 128)
+    assert np.allclose(np.linalg.norm(pred.embedding, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(pred.emotion.sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_evaluate_json_shape(toon_model: Path, faces_dir: Path, tmp_path: Path) -> None:
+    png = tmp_path / "cm.png"
+    res = run("evaluate", toon_model, faces_dir, "--json", "--confusion", png)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert {"accuracy", "balanced_accuracy", "per_class", "confusion", "classes"} <= set(out)
+    assert out["classes"] == sorted(EMOTIONS)
+    assert set(out["per_class"]["happy"]) == {"precision", "recall", "f1", "support"}
+    assert sum(map(sum, out["confusion"])) == 168 and out["images"] == 168
+    assert png.stat().st_size > 1000
+
+
+def test_classify(toon_model: Path, faces_dir: Path) -> None:
+    images = sorted((faces_dir / "jerry" / "sad").glob("*.png"))[:2]
+    res = run("classify", toon_model, *images, "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["image"] for r in rows] == [str(p) for p in images]
+    for r in rows:
+        assert r["emotion"] in EMOTIONS and r["character"] in ("tom", "jerry", "other")
+        assert abs(sum(r["probabilities"].values()) - 1) < 1e-3
+    text = run("classify", toon_model, images[0])
+    assert text.returncode == 0 and str(images[0]) in text.stdout
+
+
+def test_visualize_every_convolution(toon_model: Path, tmp_path: Path) -> None:
+    res = run("visualize", toon_model, "--out", tmp_path, "--json")
+    assert res.returncode == 0, res.stderr
+    names = {Path(p).name for p in json.loads(res.stdout)}
+    convs = ["stem_conv", "b1_conv", "b2_conv", "b3_conv", "b4_conv", "b5_conv"]
+    for i, layer in enumerate(convs):
+        assert f"{i:02d}-{layer}-filters.png" in names
+        assert f"{i:02d}-{layer}-activations.png" in names
+
+
+def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> None:
+    res = run(
+        "compare-optimizers",
+        faces_dir,
+        "--out",
+        tmp_path,
+        "--runs",
+        2,
+        "--epochs",
+        1,
+        "--optimizers",
+        "sgd,adadelta",
+        "--classes",
+        "happy,angry,surprise",
+        "--json",
+    )
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [(r["optimizer"], r["run"]) for r in rows] == [
+        ("sgd", 1),
+        ("sgd", 2),
+        ("adadelta", 1),
+        ("adadelta", 2),
+    ]
+    assert all(0 <= r["accuracy"] <= 1 for r in rows)
+    table = (tmp_path / "results.md").read_text()
+    assert "| sgd |" in table and "| adadelta |" in table
+    assert len((tmp_path / "results.csv").read_text().splitlines()) == 5
+    for name in ("sgd-accuracy.png", "sgd-loss.png", "adadelta-accuracy.png"):
+        assert (tmp_path / name).exists()
+
+
+def test_seed_network_is_the_methods(faces_dir: Path, tmp_path: Path) -> None:
+    from model.arch import seed_net
+
+    net = seed_net(3)
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == [
+        "InputLayer",
+        "Rescaling",
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Dropout",
+        "Flatten",
+        "Dense",
+        "Dense",
+    ]
+    assert net.input_shape == (None, 60, 60, 3) and net.get_layer("embedding").units == 512
+
+
+def _one_corrupt_image(data: Path) -> None:
+    import shutil
+
+    for emotion in ("happy", "sad"):
+        (data / emotion).mkdir(parents=True)
+    shutil.copy(sorted(FACES_SEEN[0].rglob("*.png"))[0], data / "sad" / "ok.png")
+    (data / "happy" / "x.png").write_text("not a png")
+
+
+FACES_SEEN: list[Path] = []
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "message"),
+    [
+        (lambda d: d.mkdir(), [], "no images"),
+        (_one_corrupt_image, [], "x.png: not an image"),
+        (None, ["--classes", "happy,bored"], "no images of bored"),
+    ],
+)
+def test_train_errors_leave_the_old_model(
+    make, args: list, message: str, faces_dir: Path, toon_model: Path, tmp_path: Path
+) -> None:
+    data = faces_dir
+    FACES_SEEN[:] = [faces_dir]
+    if make:
+        data = tmp_path / "data"
+        make(data)
+    before = (toon_model / "model.sha256").read_text()
+    res = run("train", data, "--out", toon_model, "--epochs", 1, *args)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and message in res.stderr
+    assert (toon_model / "model.sha256").read_text() == before
+    assert not [p for p in toon_model.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_a_damaged_model_is_refused(toon_model: Path, tmp_path: Path, faces_dir: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(toon_model, copy)
+    with (copy / "model.keras").open("ab") as f:
+        f.write(b"x")
+    res = run("evaluate", copy, faces_dir)
+    assert res.returncode == 2 and "does not match model.sha256" in res.stderr
+    res = run("classify", tmp_path / "nothing", faces_dir / "x.png")
+    assert res.returncode == 2 and "not a model folder" in res.stderr
