@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEMO := demo_data
 DEMO_SEED := 2017
 
-.PHONY: install demo test lint gpu clean cascades
+.PHONY: install demo test lint gpu clean cascades weights
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ cascades: install
 	$(BIN)/toon synth episodes data/cascade-val --count 6 --seconds 60 --seed 200 --jobs 2
 	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
 	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
+
+# The shipped emotion model: colour faces and non-faces (seed 1), sketches (seed 2).
+weights: install
+	$(BIN)/toon synth faces data/faces/train/color --count 21000 --seed 1 --nonfaces 3000
+	$(BIN)/toon synth faces data/faces/train/sketch --count 4200 --seed 2 --style sketch
+	$(BIN)/toon train data/faces/train --out model/weights/default --epochs 30
 
 # Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
 gpu: install
