@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -68,12 +69,11 @@ def compare(
 def _write_tables(
     out: Path, rows: list[dict], runs: int, classes: tuple, images: int, epochs: int, arch: str
 ) -> None:
-    tmp = out / ".results.csv.part"
-    with tmp.open("w", newline="") as f:
-        w = csv.DictWriter(f, FIELDS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, out / "results.csv")
+    table = io.StringIO()
+    w = csv.DictWriter(table, FIELDS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    _write(out / "results.csv", table.getvalue())
     head = "| optimizer | " + " | ".join(f"run {r + 1}" for r in range(runs)) + " | mean |"
     lines = [
         f"`{arch}` network, {epochs} epochs, {images} images ({', '.join(classes)}), "
@@ -89,7 +89,12 @@ def _write_tables(
         mean_loss = sum(r["loss"] for r in mine) / len(mine)
         mean_acc = sum(r["accuracy"] for r in mine) / len(mine)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {mean_loss:.3f} / {mean_acc:.3f} |")
-    (out / ".results.md.part").write_text("\n".join(lines) + "\n")
-    os.replace(out / ".results.md.part", out / "results.md")
-    (out / ".results.json.part").write_text(json.dumps(rows, indent=2) + "\n")
-    os.replace(out / ".results.json.part", out / "results.json")
+    _write(out / "results.md", "\n".join(lines) + "\n")
+    _write(out / "results.json", json.dumps(rows, indent=2) + "\n")
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace `path` whole, so a comparison stopped mid-write leaves the last full table."""
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(text)
+    os.replace(tmp, path)

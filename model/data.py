@@ -89,11 +89,12 @@ def load(
     for n, item in enumerate(keep):
         images[n] = read_rgb(item.path, size)
     names = (*characters, OTHER)
+    index = {name: k for k, name in enumerate(names)}  # characters the model doesn't name: other
     return Faces(
         images,
         np.array([-1 if i.emotion is None else classes.index(i.emotion) for i in keep], np.int32),
         np.array(
-            [names.index(i.character) if i.character in names else len(names) - 1 for i in keep],
+            [index.get(i.character, index[OTHER]) for i in keep],
             np.int32,
         ),
         classes,

@@ -15,7 +15,7 @@ from model.store import EmotionModel
 def evaluate(model_dir: Path, data: Path, confusion_png: Path | None = None) -> dict:
     """`toon evaluate --json`: scores on every face of `data` whose emotion the model knows."""
     model = EmotionModel(model_dir)
-    items = scan(data, model.characters[:-1] if model.characters else ())
+    items = scan(data, model.named_characters)
     known = [i for i in items if i.emotion in model.classes]
     if not known:
         found = sorted({i.emotion for i in items if i.emotion})
@@ -23,9 +23,7 @@ def evaluate(model_dir: Path, data: Path, confusion_png: Path | None = None) -> 
             f"{data}: no images of the model's emotions ({', '.join(model.classes)}); "
             f"found {', '.join(found) or 'none'}"
         )
-    faces = load(
-        known, model.classes, model.characters[:-1] if model.characters else (), model.size
-    )
+    faces = load(known, model.classes, model.named_characters, model.size)
     predicted = model.predict(faces.images).emotion.argmax(1)
     result = report(faces.emotion, predicted, model.classes)
     result["images"] = len(faces)

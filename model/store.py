@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from model.backend import keras
-from model.data import read_rgb
+from model.data import OTHER, read_rgb
 
 DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
 BATCH = 256
@@ -67,11 +67,11 @@ class EmotionModel:
         except Exception as exc:  # Keras raises many types for a damaged file
             raise ValueError(f"{folder / 'model.keras'}: cannot load ({exc})") from None
         self.size = int(self.config["input_size"])
-        outputs = [self.keras.get_layer("embedding").output]
-        heads = self.keras.outputs if isinstance(self.keras.output, dict) else [self.keras.output]
-        self._heads = ["emotion", "character"] if self.characters else ["emotion"]
-        named = self.keras.output if isinstance(self.keras.output, dict) else {"emotion": heads[0]}
-        self._all = keras.Model(self.keras.inputs, [*(named[h] for h in self._heads), *outputs])
+        out = self.keras.output
+        heads = out if isinstance(out, dict) else {"emotion": out}
+        wanted = [heads["emotion"], *([heads["character"]] if self.characters else [])]
+        embedding = self.keras.get_layer("embedding").output
+        self._all = keras.Model(self.keras.inputs, [*wanted, embedding])
 
     def predict(self, faces: np.ndarray, batch_size: int = BATCH) -> Prediction:
         if len(faces) == 0:
@@ -81,6 +81,11 @@ class EmotionModel:
         emotion, *rest = outs
         character = rest[0] if self.characters else None
         return Prediction(emotion, rest[-1].astype(np.float32), character)
+
+    @property
+    def named_characters(self) -> tuple[str, ...]:
+        """The characters the head names, without "other": what `data.scan` looks for."""
+        return tuple(c for c in self.characters if c != OTHER)
 
     @property
     def embedding_dim(self) -> int:
