@@ -3,12 +3,13 @@
 Renders test faces from seeds never used in training (the shipped model was trained on seeds 1
 and 2), then prints, as JSON:
 - `toon evaluate` on 3,000 colour faces (seed 901);
-- `toon evaluate` on each style of ../shared/datasets/emoji-faces (the model never saw them);
+- with `--emoji`, `toon evaluate` on each style of ../shared/datasets/emoji-faces: only for a
+  model that never saw them (the shipped model did: bench/emoji_loso.py scores those styles);
 - sketch search: each sketch face (seed 902) embedded, its 10 nearest colour faces (seed 901) by
   cosine in a FAISS flat index, and the share of those with the sketch's emotion (precision@10);
 - inference speed with embeddings, in faces per second, on every core of this machine.
 
-    .venv/bin/python bench/emotion_model.py [--model model/weights/default]
+    .venv/bin/python bench/emotion_model.py [--model model/weights/default] [--emoji]
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=ROOT / "model" / "weights" / "default")
     ap.add_argument("--count", type=int, default=3000, help="colour test faces")
     ap.add_argument("--sketches", type=int, default=1050, help="sketch queries")
+    ap.add_argument(
+        "--emoji", action="store_true", help="also score every emoji style (model never saw them)"
+    )
     args = ap.parse_args()
     from model.data import load, scan
     from model.store import EmotionModel
@@ -63,7 +67,7 @@ def main() -> None:
             toon("evaluate", args.model, colour, "--json", "--confusion", Path(tmp) / "c.png")
         )
         out["emoji"] = {}
-        for style in STYLES:
+        for style in STYLES if args.emoji else ():
             if (EMOJI / style).is_dir():
                 r = json.loads(
                     toon(

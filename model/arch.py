@@ -77,14 +77,16 @@ def toon_net(classes: int, characters: int = 0) -> keras.Model:
     return keras.Model(image, {"emotion": emotion, "character": character}, name="toon")
 
 
-def optimizer(name: str, arch: str, total_steps: int) -> keras.optimizers.Optimizer:
+def optimizer(
+    name: str, arch: str, total_steps: int, rate: float | None = None
+) -> keras.optimizers.Optimizer:
     """Each optimizer at the defaults of the Keras the method used (2.0, 2017) for `seed`:
     Keras 3 lowered Adadelta's rate from 1.0 to 0.001 and Adagrad's from 0.01 to 0.001, which
     would change the method's table. The default network uses AdamW from 0.002, decayed to zero
-    along a cosine over the whole run."""
+    along a cosine over the whole run. `rate` replaces the starting learning rate."""
     if arch == "toon" and name == "adam":
-        rate = keras.optimizers.schedules.CosineDecay(0.002, max(total_steps, 1))
-        return keras.optimizers.AdamW(rate, weight_decay=1e-4)
+        schedule = keras.optimizers.schedules.CosineDecay(rate or 0.002, max(total_steps, 1))
+        return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
     rates = {"sgd": 0.01, "adagrad": 0.01, "adadelta": 1.0, "rmsprop": 0.001, "adam": 0.001}
     if name not in rates:
         raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(rates)}")
@@ -95,4 +97,4 @@ def optimizer(name: str, arch: str, total_steps: int) -> keras.optimizers.Optimi
         "rmsprop": keras.optimizers.RMSprop,
         "adam": keras.optimizers.Adam,
     }[name]
-    return cls(learning_rate=rates[name])
+    return cls(learning_rate=rate or rates[name])

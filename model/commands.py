@@ -17,6 +17,13 @@ def _classes(text: str) -> tuple[str, ...]:
     return names
 
 
+def _oversample(text: str) -> tuple[str, int]:
+    folder, _, n = text.partition("=")
+    if not folder or not n.isdigit() or int(n) < 1:
+        raise argparse.ArgumentTypeError(f"expected FOLDER=N with N at least 1, got {text!r}")
+    return folder, int(n)
+
+
 def _train(args: argparse.Namespace) -> int:
     from model.train import TrainSettings, train
 
@@ -28,6 +35,9 @@ def _train(args: argparse.Namespace) -> int:
         args.seed,
         args.batch_size,
         args.augment,
+        init=str(args.init) if args.init else None,
+        oversample=tuple(args.oversample),
+        learning_rate=args.learning_rate,
     )
     result = train(args.data, args.out, settings, progress=not args.json)
     if args.json:
@@ -87,6 +97,7 @@ def _compare(args: argparse.Namespace) -> int:
         args.seed,
         args.optimizers,
         progress=not args.json,
+        resume=args.resume,
     )
     if args.json:
         print(json.dumps(table))
@@ -130,6 +141,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--augment",
         action=argparse.BooleanOptionalAction,
         help="augmentation (default: on for toon, off for seed, as in the method)",
+    )
+    tr.add_argument(
+        "--init",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="start from this model folder's weights instead of random ones (fine-tuning); "
+        "it must have the same network, emotions and characters",
+    )
+    tr.add_argument(
+        "--oversample",
+        type=_oversample,
+        action="append",
+        default=[],
+        metavar="FOLDER=N",
+        help="show the training images under every folder named FOLDER N times an epoch, "
+        "for a small set beside a large one (held-out scores count each image once); repeatable",
+    )
+    tr.add_argument(
+        "--learning-rate",
+        type=float,
+        help="starting learning rate (default: the optimizer's; 0.002 for toon, "
+        "0.0005 with --init)",
     )
     tr.add_argument("--json", action="store_true", help="print the held-out scores as JSON")
     tr.set_defaults(func=_train)
@@ -179,6 +212,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=lambda t: tuple(t.split(",")),
         default=OPTIMIZERS,
         help=f"comma-separated ({','.join(OPTIMIZERS)})",
+    )
+    co.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the comparison already in OUT (same data and settings): "
+        "runs it finished are kept, the others are trained",
     )
     co.add_argument("--json", action="store_true", help="print the rows as JSON")
     co.set_defaults(func=_compare)

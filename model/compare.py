@@ -26,29 +26,52 @@ def compare(
     seed: int = 12379231,
     optimizers: tuple[str, ...] = ("sgd", "adagrad", "adadelta", "rmsprop", "adam"),
     progress: bool = True,
+    resume: bool = False,
 ) -> list[dict]:
     """Train `runs` times per optimizer on one split; loss and accuracy on its held-out 20%.
 
-    Writes OUT/results.csv (a row per run), OUT/results.md (optimizer x run, with the mean) and
-    OUT/<optimizer>-accuracy.png / -loss.png (one curve per run). Rows are appended as runs end,
-    so a long comparison that stops keeps what it finished.
+    Writes OUT/results.csv (a row per run), OUT/results.md (optimizer x run, with the mean),
+    OUT/results.json, OUT/<optimizer>-accuracy.png / -loss.png (one curve per run), and what
+    resuming needs: OUT/settings.json and OUT/histories.json. Runs go round the optimizers
+    (every optimizer's run 1, then every run 2, ...) and the files are rewritten as each ends,
+    so a comparison that stops keeps a balanced table; `resume` continues it.
     """
     if runs < 1:
         raise ValueError(f"--runs must be at least 1, got {runs}")
     base = TrainSettings(arch, None, epochs, classes, seed, augment=False).resolved()
     for name in optimizers:
         replace(base, optimizer=name).resolved()  # reject a bad name before hours of training
+    rows, histories, before = _resumed(out, resume)
     faces = load_data(data, base)
+    settings = {
+        "arch": arch,
+        "epochs": epochs,
+        "classes": list(faces.classes),
+        "seed": seed,
+        "images": len(faces),
+    }
+    if before is not None and before != settings:
+        raise ValueError(
+            f"{out}: its comparison had other settings ({json.dumps(before)}), "
+            f"not {json.dumps(settings)}"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    rows: list[dict] = []
-    for name in optimizers:
-        histories = {}
-        for run in range(runs):
+    _write(out / "settings.json", json.dumps(settings, indent=2) + "\n")
+    done = {(r["optimizer"], r["run"]) for r in rows}
+    order = {
+        name: k
+        for k, name in enumerate(dict.fromkeys((*optimizers, *(r["optimizer"] for r in rows))))
+    }
+    for run in range(runs):
+        for name in optimizers:
+            if (name, run + 1) in done:
+                continue
             s = replace(base, optimizer=name, run=run)
             if progress:
                 print(f"{name} run {run + 1}/{runs}", file=sys.stderr)
             _, history, _, _, seconds = fit(faces, s, progress)
-            histories[f"run {run + 1}"] = history
+            mine = histories.setdefault(name, {})
+            mine[f"run {run + 1}"] = history
             rows.append(
                 {
                     "optimizer": name,
@@ -60,10 +83,33 @@ def compare(
                     "seconds": round(seconds, 1),
                 }
             )
+            rows.sort(key=lambda r: (order[r["optimizer"]], r["run"]))
+            _write(out / "histories.json", json.dumps(histories) + "\n")
             _write_tables(out, rows, runs, faces.classes, len(faces), epochs, arch)
-        curves(histories, "accuracy", out / f"{name}-accuracy.png")
-        curves(histories, "loss", out / f"{name}-loss.png")
+            mine = dict(sorted(mine.items(), key=lambda kv: int(kv[0].split()[1])))
+            curves(mine, "accuracy", out / f"{name}-accuracy.png")
+            curves(mine, "loss", out / f"{name}-loss.png")
     return rows
+
+
+def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None]:
+    """The rows, learning curves ({optimizer: {"run k": history}}) and settings of the
+    comparison in `out` to continue; none when there is none."""
+    results = out / "results.json"
+    if not results.exists():
+        return [], {}, None
+    if not resume:
+        raise FileExistsError(
+            f"{out}: holds a comparison already; --resume continues it, or choose another --out"
+        )
+    try:
+        rows = json.loads(results.read_text())
+        settings = json.loads((out / "settings.json").read_text())
+        kept = out / "histories.json"
+        histories = json.loads(kept.read_text()) if kept.exists() else {}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{out}: cannot resume its comparison ({exc})") from None
+    return rows, histories, settings
 
 
 def _write_tables(
@@ -74,6 +120,7 @@ def _write_tables(
     w.writeheader()
     w.writerows(rows)
     _write(out / "results.csv", table.getvalue())
+    runs = max([runs, *(r["run"] for r in rows)])
     head = "| optimizer | " + " | ".join(f"run {r + 1}" for r in range(runs)) + " | mean |"
     lines = [
         f"`{arch}` network, {epochs} epochs, {images} images ({', '.join(classes)}), "
@@ -84,8 +131,8 @@ def _write_tables(
     ]
     for name in dict.fromkeys(r["optimizer"] for r in rows):
         mine = [r for r in rows if r["optimizer"] == name]
-        cells = [f"{r['loss']:.3f} / {r['accuracy']:.3f}" for r in mine]
-        cells += [""] * (runs - len(mine))
+        by_run = {r["run"]: f"{r['loss']:.3f} / {r['accuracy']:.3f}" for r in mine}
+        cells = [by_run.get(k + 1, "") for k in range(runs)]
         mean_loss = sum(r["loss"] for r in mine) / len(mine)
         mean_acc = sum(r["accuracy"] for r in mine) / len(mine)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {mean_loss:.3f} / {mean_acc:.3f} |")

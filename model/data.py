@@ -9,6 +9,7 @@ false positives): they teach the character head "other" and carry no emotion.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,12 +56,27 @@ class Faces:
         )
 
 
+def _images(root: Path) -> list[Path]:
+    """Image files under `root`, through linked folders too (a set assembled from links to
+    others), each real folder once, so a link loop ends."""
+    seen: set[str] = set()
+    found = []
+    for folder, subfolders, files in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders.clear()
+            continue
+        seen.add(real)
+        found += [Path(folder) / f for f in files if Path(f).suffix.lower() in IMAGE_SUFFIXES]
+    return sorted(found)
+
+
 def scan(root: Path, characters: tuple[str, ...] = ("tom", "jerry")) -> list[Item]:
     """Every image under `root`, labelled by its folders; sorted by path."""
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")
     items = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+    for path in _images(root):
         folders = path.relative_to(root).parts[:-1]
         if not folders:
             raise ValueError(f"{path}: an image must sit in a folder named after its emotion")
@@ -118,6 +134,18 @@ def read_rgb(path: Path, size: int) -> np.ndarray:
         image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
     interp = cv2.INTER_AREA if max(image.shape[:2]) > size else cv2.INTER_LINEAR
     return cv2.cvtColor(cv2.resize(image, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
+
+
+def repeats(faces: Faces, root: Path, oversample: tuple[tuple[str, int], ...]) -> np.ndarray:
+    """How many times each image is shown per training epoch: `(folder, n)` shows every image
+    with a folder of that name between `root` and itself n times (the largest n if several)."""
+    times = np.ones(len(faces), np.int64)
+    for k, path in enumerate(faces.paths):
+        folders = path.relative_to(root).parts[:-1]
+        for name, n in oversample:
+            if name in folders:
+                times[k] = max(times[k], n)
+    return times
 
 
 def split(faces: Faces, seed: int = SPLIT_SEED, test_share: float = TEST_SHARE) -> tuple:

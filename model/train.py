@@ -9,7 +9,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,12 +19,14 @@ from model import ARCHS, OPTIMIZERS
 from model import arch as arches
 from model.augment import line_arts, pipeline
 from model.backend import keras
-from model.data import SPLIT_SEED, Faces, emotions_of, load, scan, split
+from model.data import SPLIT_SEED, Faces, emotions_of, load, repeats, scan, split
 from model.metrics import report
 from model.plots import curves
-from model.store import sha256
+from model.store import EmotionModel, sha256
 
 CHARACTERS = ("tom", "jerry")
+# the peak learning rate from --init: a quarter of a new model's, to adjust rather than relearn
+FINE_TUNE_RATE = 0.0005
 
 
 @dataclass(frozen=True)
@@ -37,20 +39,19 @@ class TrainSettings:
     batch_size: int = 32
     augment: bool | None = None  # None: on for toon, off for seed (the method had none)
     run: int = 0  # weights are initialised (and batches shuffled) from seed + run
+    init: str | None = None  # a model folder to start from instead of random weights
+    oversample: tuple[tuple[str, int], ...] = ()  # (folder, n): its training images n times
+    learning_rate: float | None = None  # None: the optimizer's own (see arch.optimizer)
 
     def resolved(self) -> TrainSettings:
         if self.arch not in ARCHS:
             raise ValueError(f"unknown architecture {self.arch!r}; choose one of: seed, toon")
         toon = self.arch == "toon"
-        s = TrainSettings(
-            self.arch,
-            self.optimizer or ("adam" if toon else "sgd"),
-            self.epochs or (30 if toon else 50),
-            self.classes,
-            self.seed,
-            self.batch_size,
-            toon if self.augment is None else self.augment,
-            self.run,
+        s = replace(
+            self,
+            optimizer=self.optimizer or ("adam" if toon else "sgd"),
+            epochs=self.epochs or (30 if toon else 50),
+            augment=toon if self.augment is None else self.augment,
         )
         if s.optimizer not in OPTIMIZERS:
             raise ValueError(
@@ -58,6 +59,10 @@ class TrainSettings:
             )
         if s.epochs < 1 or s.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
+        if s.learning_rate is not None and not s.learning_rate > 0:
+            raise ValueError(f"--learning-rate must be above 0, got {s.learning_rate}")
+        if any(n < 1 for _, n in s.oversample):
+            raise ValueError("--oversample needs FOLDER=N with N at least 1")
         return s
 
 
@@ -107,15 +112,29 @@ def load_data(data: Path, s: TrainSettings) -> Faces:
 
 
 def fit(
-    faces: Faces, s: TrainSettings, progress: bool = True
+    faces: Faces,
+    s: TrainSettings,
+    progress: bool = True,
+    times: np.ndarray | None = None,
+    start: EmotionModel | None = None,
 ) -> tuple[keras.Model, dict[str, list[float]], dict, np.ndarray, float]:
-    """Train on the split's 80%; (model, history, held-out report, test index, seconds)."""
+    """Train on the split's 80%; (model, history, held-out report, test index, seconds).
+
+    `times[i]` shows training image i that many times an epoch (held-out images count once);
+    `start` gives the first weights, for a model of the same network, emotions and characters.
+    """
     train_idx, test_idx = split(faces, s.seed)
+    if times is not None:
+        train_idx = np.repeat(train_idx, times[train_idx])
     keras.utils.set_random_seed(s.seed + s.run)
     heads = s.arch == "toon"
     model = arches.build(s.arch, len(faces.classes), len(faces.characters) if heads else 0)
+    if start is not None:
+        _check_start(start, faces, s)
+        model.set_weights(start.keras.get_weights())
     steps = -(-len(train_idx) // s.batch_size)
-    opt = arches.optimizer(s.optimizer, s.arch, steps * s.epochs)
+    rate = s.learning_rate or (FINE_TUNE_RATE if start is not None else None)
+    opt = arches.optimizer(s.optimizer, s.arch, steps * s.epochs, rate)
 
     def parts(index: np.ndarray) -> tuple:
         x = faces.images[index]
@@ -166,6 +185,19 @@ def fit(
     return model, history, metrics, test_idx, seconds
 
 
+def _check_start(start: EmotionModel, faces: Faces, s: TrainSettings) -> None:
+    def said(arch: str, emotions: tuple, characters: tuple) -> str:
+        return f"{arch} for {','.join(emotions)} (characters: {','.join(characters) or 'none'})"
+
+    theirs = (start.config.get("arch"), start.classes, start.characters)
+    ours = (s.arch, faces.classes, faces.characters if s.arch == "toon" else ())
+    if theirs != ours:
+        raise ValueError(
+            f"{start.folder}: cannot start from it: it is {said(*theirs)}, "
+            f"the data needs {said(*ours)}"
+        )
+
+
 def write_model_dir(
     out: Path,
     model: keras.Model,
@@ -199,6 +231,7 @@ def write_model_dir(
             "images": counts,
             "split": {"test_share": 0.2, "seed": s.seed},
             "train_seconds": round(seconds, 1),
+            **({"init_sha256": sha256(Path(s.init) / "model.keras")} if s.init else {}),
             "keras": keras.__version__,
         }
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -224,7 +257,9 @@ def write_model_dir(
 def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> dict:
     """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
     s = settings.resolved()
+    start = EmotionModel(Path(s.init)) if s.init else None  # a bad folder fails before loading
     faces = load_data(data, s)
-    model, history, metrics, _, seconds = fit(faces, s, progress)
+    times = repeats(faces, data, s.oversample) if s.oversample else None
+    model, history, metrics, _, seconds = fit(faces, s, progress, times, start)
     write_model_dir(out, model, faces, s, history, metrics, seconds, data)
     return metrics | {"train_seconds": round(seconds, 1), "model": str(out)}

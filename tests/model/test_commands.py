@@ -123,6 +123,25 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
     for name in ("sgd-accuracy.png", "sgd-loss.png", "adadelta-accuracy.png"):
         assert (tmp_path / name).exists()
 
+    # A finished table is not overwritten; --resume adds the missing runs and keeps the rest.
+    again = ["compare-optimizers", faces_dir, "--out", tmp_path, "--optimizers", "sgd,adadelta"]
+    again += ["--classes", "happy,angry,surprise", "--epochs", 1, "--json"]
+    res = run(*again, "--runs", 3)
+    assert res.returncode == 2 and "--resume" in res.stderr and res.stderr.count("\n") == 1
+    res = run(*again, "--runs", 3, "--resume")
+    assert res.returncode == 0, res.stderr
+    more = json.loads(res.stdout)
+    assert [(r["optimizer"], r["run"]) for r in more] == [
+        ("sgd", 1), ("sgd", 2), ("sgd", 3), ("adadelta", 1), ("adadelta", 2), ("adadelta", 3),
+    ]  # fmt: skip
+    assert [r for r in more if r["run"] < 3] == rows
+    assert "| run 3 |" in (tmp_path / "results.md").read_text()
+    assert set(json.loads((tmp_path / "histories.json").read_text())["sgd"]) == {
+        "run 1", "run 2", "run 3",
+    }  # fmt: skip
+    res = run(*again[:-3], "--epochs", 2, "--runs", 4, "--resume")
+    assert res.returncode == 2 and "other settings" in res.stderr
+
 
 def test_seed_network_is_the_methods(faces_dir: Path, tmp_path: Path) -> None:
     from model.arch import seed_net
@@ -191,3 +210,49 @@ def test_a_damaged_model_is_refused(toon_model: Path, tmp_path: Path, faces_dir:
     assert res.returncode == 2 and "does not match model.sha256" in res.stderr
     res = run("classify", tmp_path / "nothing", faces_dir / "x.png")
     assert res.returncode == 2 and "not a model folder" in res.stderr
+
+
+def test_fine_tune_from_a_model_with_a_small_set_oversampled(
+    toon_model: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    """`--init` starts from a model's weights; `--oversample` repeats a linked-in small set."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "synth").symlink_to(faces_dir, target_is_directory=True)
+    small = data / "extra" / "happy"
+    small.mkdir(parents=True)
+    for k, p in enumerate(sorted((faces_dir / "tom" / "happy").glob("*.png"))[:5]):
+        (small / f"{k}.png").write_bytes(p.read_bytes())
+    out = tmp_path / "tuned"
+    res = run(
+        "train", data, "--out", out, "--epochs", 1, "--init", toon_model,
+        "--oversample", "extra=4", "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["init"] == str(toon_model) and config["oversample"] == [["extra", 4]]
+    assert config["init_sha256"] == sha256(toon_model / "model.keras")
+    # 168 + 5 faces and 24 non-faces, read through the link. A fifth of each emotion is held
+    # out before the repeats: 36 faces (the 29 happy give 6); repeated first, it would be 39.
+    assert sum(v for k, v in config["images"].items() if k != "nonface") == 173
+    assert sum(c["support"] for c in json.loads(res.stdout)["per_class"].values()) == 36
+    # One epoch at the fine-tuning rate moves the weights, from the start's, not from new ones.
+    import numpy as np
+
+    start, tuned = EmotionModel(toon_model).keras, EmotionModel(out).keras
+    a, b = start.get_layer("emotion").get_weights()[0], tuned.get_layer("emotion").get_weights()[0]
+    assert not np.array_equal(a, b)
+    assert np.abs(a - b).mean() < 0.1 * np.abs(a).mean()
+
+
+def test_fine_tune_refuses_a_model_of_other_emotions(
+    toon_model: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    res = run(
+        "train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, "--init", toon_model,
+        "--classes", "happy,sad",
+    )  # fmt: skip
+    assert res.returncode == 2 and res.stderr.count("\n") == 1
+    assert "cannot start from it" in res.stderr and not (tmp_path / "m").exists()
+    res = run("train", faces_dir, "--out", tmp_path / "m", "--oversample", "extra=0")
+    assert res.returncode == 2 and "FOLDER=N" in res.stderr

@@ -73,3 +73,25 @@ def test_bad_folders_are_one_line_errors(tmp_path: Path, layout: dict, message: 
     with pytest.raises(ValueError, match=message):
         items = scan(tmp_path)
         load(items, ("happy", "sad"), (), 8)
+
+
+def test_scan_reads_through_linked_folders_once(tmp_path: Path) -> None:
+    _png(tmp_path / "real" / "happy" / "a.png")
+    root = tmp_path / "set"
+    (root / "tom").mkdir(parents=True)
+    (root / "tom" / "linked").symlink_to(tmp_path / "real", target_is_directory=True)
+    (root / "tom" / "loop").symlink_to(root, target_is_directory=True)
+    items = scan(root)
+    assert [(i.path.relative_to(root), i.emotion, i.character) for i in items] == [
+        (Path("tom/linked/happy/a.png"), "happy", "tom")
+    ]
+
+
+def test_repeats_count_a_named_folder_below_the_root(tmp_path: Path) -> None:
+    from model.data import repeats
+
+    _png(tmp_path / "emoji" / "google" / "happy" / "a.png")
+    _png(tmp_path / "synth" / "tom" / "happy" / "b.png")
+    faces = load(scan(tmp_path), ("happy",), ("tom",), 8)
+    assert repeats(faces, tmp_path, (("emoji", 5),)).tolist() == [5, 1]
+    assert repeats(faces, tmp_path, ((tmp_path.parent.name, 5),)).tolist() == [1, 1]
