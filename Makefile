@@ -37,14 +37,14 @@ cascades: install
 	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
 	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
 
-# The shipped emotion model (about 45 minutes on 2 cores): a model of colour faces and non-faces
+# The shipped emotion model (about 42 minutes on 2 cores): a model of colour faces and non-faces
 # (seed 1) and sketches (seed 2), then fine-tuned on those with the five emoji styles beside them.
 EMOJI := $(abspath ../shared/datasets/emoji-faces)
 weights: install
+	@test -d $(EMOJI) || { echo "$(EMOJI): not found (the emoji styles the model learns)"; exit 2; }
 	$(BIN)/toon synth faces data/faces/train/color --count 21000 --seed 1 --nonfaces 3000
 	$(BIN)/toon synth faces data/faces/train/sketch --count 4200 --seed 2 --style sketch
 	$(BIN)/toon train data/faces/train --out data/models/synth --epochs 30
-	@test -d $(EMOJI) || { echo "$(EMOJI): not found"; exit 2; }
 	mkdir -p data/faces/tune
 	ln -sfn $(abspath data/faces/train) data/faces/tune/synth
 	ln -sfn $(EMOJI) data/faces/tune/emoji

@@ -26,7 +26,10 @@ STYLES = tuple(s for g in GROUPS for s in g)
 
 def toon(*args: object) -> str:
     cmd = [sys.executable, "-m", "toon", *map(str, args)]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        sys.exit(f"toon {' '.join(map(str, args))}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def assemble(folder: Path, synth: Path, styles: tuple[str, ...]) -> Path:

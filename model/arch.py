@@ -77,19 +77,28 @@ def toon_net(classes: int, characters: int = 0) -> keras.Model:
     return keras.Model(image, {"emotion": emotion, "character": character}, name="toon")
 
 
+# The defaults of the Keras the method used (2.0, 2017): Keras 3 lowered Adadelta's rate from 1.0
+# to 0.001 and Adagrad's from 0.01 to 0.001, which would change the method's table.
+KERAS2_RATES = {"sgd": 0.01, "adagrad": 0.01, "adadelta": 1.0, "rmsprop": 0.001, "adam": 0.001}
+TOON_RATE = 0.002  # the default network's AdamW, at the start of its cosine
+
+
+def default_rate(name: str, arch: str) -> float:
+    """The starting learning rate `optimizer` uses when given none."""
+    if name not in KERAS2_RATES:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(KERAS2_RATES)}")
+    return TOON_RATE if arch == "toon" and name == "adam" else KERAS2_RATES[name]
+
+
 def optimizer(
     name: str, arch: str, total_steps: int, rate: float | None = None
 ) -> keras.optimizers.Optimizer:
-    """Each optimizer at the defaults of the Keras the method used (2.0, 2017) for `seed`:
-    Keras 3 lowered Adadelta's rate from 1.0 to 0.001 and Adagrad's from 0.01 to 0.001, which
-    would change the method's table. The default network uses AdamW from 0.002, decayed to zero
-    along a cosine over the whole run. `rate` replaces the starting learning rate."""
+    """Each optimizer at Keras 2.0's defaults, except the default network's: AdamW from
+    TOON_RATE, decayed to zero along a cosine over the whole run. `rate` replaces the start."""
+    rate = rate or default_rate(name, arch)
     if arch == "toon" and name == "adam":
-        schedule = keras.optimizers.schedules.CosineDecay(rate or 0.002, max(total_steps, 1))
+        schedule = keras.optimizers.schedules.CosineDecay(rate, max(total_steps, 1))
         return keras.optimizers.AdamW(schedule, weight_decay=1e-4)
-    rates = {"sgd": 0.01, "adagrad": 0.01, "adadelta": 1.0, "rmsprop": 0.001, "adam": 0.001}
-    if name not in rates:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of: {', '.join(rates)}")
     cls = {
         "sgd": keras.optimizers.SGD,
         "adagrad": keras.optimizers.Adagrad,
@@ -97,4 +106,4 @@ def optimizer(
         "rmsprop": keras.optimizers.RMSprop,
         "adam": keras.optimizers.Adam,
     }[name]
-    return cls(learning_rate=rate or rates[name])
+    return cls(learning_rate=rate)

@@ -161,8 +161,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument(
         "--learning-rate",
         type=float,
-        help="starting learning rate (default: the optimizer's; 0.002 for toon, "
-        "0.0005 with --init)",
+        help="starting learning rate (default: the optimizer's own: Keras 2.0's for seed, "
+        "0.002 for toon; a quarter of it with --init)",
     )
     tr.add_argument("--json", action="store_true", help="print the held-out scores as JSON")
     tr.set_defaults(func=_train)

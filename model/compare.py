@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from model.data import Faces
 from model.plots import curves
 from model.train import TrainSettings, fit, load_data
 
@@ -45,10 +47,11 @@ def compare(
     faces = load_data(data, base)
     settings = {
         "arch": arch,
-        "epochs": epochs,
+        "epochs": base.epochs,
         "classes": list(faces.classes),
         "seed": seed,
         "images": len(faces),
+        "images_sha1": _fingerprint(faces, data),
     }
     if before is not None and before != settings:
         raise ValueError(
@@ -69,7 +72,8 @@ def compare(
             s = replace(base, optimizer=name, run=run)
             if progress:
                 print(f"{name} run {run + 1}/{runs}", file=sys.stderr)
-            _, history, _, _, seconds = fit(faces, s, progress)
+            fitted = fit(faces, s, progress)
+            history, seconds = fitted.history, fitted.seconds
             mine = histories.setdefault(name, {})
             mine[f"run {run + 1}"] = history
             rows.append(
@@ -105,11 +109,30 @@ def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None]:
     try:
         rows = json.loads(results.read_text())
         settings = json.loads((out / "settings.json").read_text())
-        kept = out / "histories.json"
-        histories = json.loads(kept.read_text()) if kept.exists() else {}
-    except (OSError, json.JSONDecodeError) as exc:
+        histories = json.loads((out / "histories.json").read_text())
+        if not all(isinstance(r, dict) and set(FIELDS) <= set(r) for r in rows):
+            raise ValueError("results.json rows lack fields")
+    except (OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise ValueError(f"{out}: cannot resume its comparison ({exc})") from None
+    lacking = [
+        f"{r['optimizer']} run {r['run']}"
+        for r in rows
+        if f"run {r['run']}" not in histories.get(r["optimizer"], {})
+    ]
+    if lacking:
+        raise ValueError(
+            f"{out}: cannot resume: no learning curves kept for {', '.join(lacking)}, "
+            "so its curves could not be redrawn; choose another --out"
+        )
     return rows, histories, settings
+
+
+def _fingerprint(faces: Faces, data: Path) -> str:
+    """The images and their labels, by path under `data`: same data, same fingerprint."""
+    h = hashlib.sha1()
+    for path, emotion in zip(faces.paths, faces.emotion, strict=True):
+        h.update(f"{path.relative_to(data).as_posix()}\t{emotion}\n".encode())
+    return h.hexdigest()
 
 
 def _write_tables(

@@ -67,6 +67,7 @@ def _images(root: Path) -> list[Path]:
             subfolders.clear()
             continue
         seen.add(real)
+        subfolders.sort()  # where two links reach one folder, the first in path order reads it
         found += [Path(folder) / f for f in files if Path(f).suffix.lower() in IMAGE_SUFFIXES]
     return sorted(found)
 
@@ -94,11 +95,23 @@ def emotions_of(items: list[Item]) -> tuple[str, ...]:
     return tuple(sorted({i.emotion for i in items if i.emotion is not None}))
 
 
+def kept(items: list[Item], classes: tuple[str, ...]) -> list[Item]:
+    """The items `load` keeps: every one whose emotion is in `classes`, and every non-face."""
+    return [i for i in items if i.emotion is None or i.emotion in classes]
+
+
+def labels(items: list[Item], classes: tuple[str, ...]) -> np.ndarray:
+    """Each item's emotion as an index into `classes`, -1 for a non-face."""
+    return np.array(
+        [-1 if i.emotion is None else classes.index(i.emotion) for i in items], np.int32
+    )
+
+
 def load(
     items: list[Item], classes: tuple[str, ...], characters: tuple[str, ...], size: int
 ) -> Faces:
     """Decode and resize every item whose emotion is in `classes` (and every non-face)."""
-    keep = [i for i in items if i.emotion is None or i.emotion in classes]
+    keep = kept(items, classes)
     if not any(i.emotion is not None for i in keep):
         raise ValueError(f"no images of the classes {', '.join(classes)}")
     images = np.zeros((len(keep), size, size, 3), np.uint8)
@@ -108,7 +121,7 @@ def load(
     index = {name: k for k, name in enumerate(names)}  # characters the model doesn't name: other
     return Faces(
         images,
-        np.array([-1 if i.emotion is None else classes.index(i.emotion) for i in keep], np.int32),
+        labels(keep, classes),
         np.array(
             [index.get(i.character, index[OTHER]) for i in keep],
             np.int32,
@@ -140,21 +153,47 @@ def repeats(faces: Faces, root: Path, oversample: tuple[tuple[str, int], ...]) -
     """How many times each image is shown per training epoch: `(folder, n)` shows every image
     with a folder of that name between `root` and itself n times (the largest n if several)."""
     times = np.ones(len(faces), np.int64)
-    for k, path in enumerate(faces.paths):
-        folders = path.relative_to(root).parts[:-1]
-        for name, n in oversample:
-            if name in folders:
-                times[k] = max(times[k], n)
+    for name, n in oversample:
+        mine = np.array([name in p.relative_to(root).parts[:-1] for p in faces.paths], bool)
+        if not mine.any():
+            raise ValueError(f"{root}: --oversample {name}: no images under a folder of that name")
+        times[mine] = np.maximum(times[mine], n)
     return times
 
 
 def split(faces: Faces, seed: int = SPLIT_SEED, test_share: float = TEST_SHARE) -> tuple:
     """Stratified (train, test) index arrays: each emotion, and the non-faces, split alike."""
+    return split_labels(faces.emotion, seed, test_share)
+
+
+def split_labels(
+    emotion: np.ndarray, seed: int = SPLIT_SEED, test_share: float = TEST_SHARE
+) -> tuple[np.ndarray, np.ndarray]:
+    """`split` of a label array (-1 for non-faces), so a split can be remade without images."""
     rng = np.random.default_rng(seed)
     train, test = [], []
-    for label in np.unique(faces.emotion):
-        index = rng.permutation(np.flatnonzero(faces.emotion == label))
+    for label in np.unique(emotion):
+        index = rng.permutation(np.flatnonzero(emotion == label))
         n_test = int(round(test_share * len(index)))
         test.append(index[:n_test])
         train.append(index[n_test:])
+    if not train:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def split_keeping(
+    paths: list[Path], emotion: np.ndarray, before: tuple[set[str], set[str]], seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`split` for data that another model was trained on in part: an image in its training
+    set `before[0]` stays in training, one it held out (`before[1]`) stays held out, by real
+    path, and the images new to it are split among themselves. So a fine-tuned model's
+    held-out scores are on images that neither model trained on."""
+    real = [os.path.realpath(p) for p in paths]
+    was_train = np.array([r in before[0] for r in real], bool)
+    was_test = np.array([r in before[1] for r in real], bool)
+    new = np.flatnonzero(~was_train & ~was_test)
+    new_train, new_test = split_labels(emotion[new], seed)
+    train = np.concatenate([np.flatnonzero(was_train), new[new_train]])
+    test = np.concatenate([np.flatnonzero(was_test), new[new_test]])
+    return np.sort(train), np.sort(test)

@@ -60,7 +60,8 @@ class EmotionModel:
         self.classes = tuple(names["emotions"])
         self.characters = tuple(names.get("characters") or ())
         checksum = folder / "model.sha256"
-        if checksum.exists() and checksum.read_text().split()[0] != sha256(folder / "model.keras"):
+        self.sha256 = sha256(folder / "model.keras")  # of the weights loaded below
+        if checksum.exists() and checksum.read_text().split()[0] != self.sha256:
             raise ValueError(f"{folder / 'model.keras'}: does not match model.sha256")
         try:
             self.keras = keras.models.load_model(folder / "model.keras", safe_mode=True)

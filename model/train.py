@@ -4,6 +4,7 @@ scores on the held-out fifth only."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import sys
@@ -19,14 +20,26 @@ from model import ARCHS, OPTIMIZERS
 from model import arch as arches
 from model.augment import line_arts, pipeline
 from model.backend import keras
-from model.data import SPLIT_SEED, Faces, emotions_of, load, repeats, scan, split
+from model.data import (
+    OTHER,
+    SPLIT_SEED,
+    Faces,
+    emotions_of,
+    kept,
+    labels,
+    load,
+    repeats,
+    scan,
+    split,
+    split_keeping,
+    split_labels,
+)
 from model.metrics import report
 from model.plots import curves
 from model.store import EmotionModel, sha256
 
 CHARACTERS = ("tom", "jerry")
-# the peak learning rate from --init: a quarter of a new model's, to adjust rather than relearn
-FINE_TUNE_RATE = 0.0005
+FINE_TUNE_SHARE = 0.25  # --init starts at a quarter of the optimizer's rate: adjust, not relearn
 
 
 @dataclass(frozen=True)
@@ -59,7 +72,7 @@ class TrainSettings:
             )
         if s.epochs < 1 or s.batch_size < 1:
             raise ValueError("--epochs and --batch-size must be at least 1")
-        if s.learning_rate is not None and not s.learning_rate > 0:
+        if s.learning_rate is not None and not 0 < s.learning_rate < math.inf:
             raise ValueError(f"--learning-rate must be above 0, got {s.learning_rate}")
         if any(n < 1 for _, n in s.oversample):
             raise ValueError("--oversample needs FOLDER=N with N at least 1")
@@ -95,8 +108,9 @@ class EpochBar(keras.callbacks.Callback):
             self.bar.close()
 
 
-def load_data(data: Path, s: TrainSettings) -> Faces:
-    """The ImageFolder at `data`, restricted to `s.classes`, at the architecture's input size."""
+def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -> Faces:
+    """The ImageFolder at `data`, restricted to `s.classes`, at the architecture's input size;
+    a `start` model that does not fit the data is refused before any image is decoded."""
     toon = s.arch == "toon"
     items = scan(data, CHARACTERS)
     found = emotions_of(items)
@@ -108,7 +122,52 @@ def load_data(data: Path, s: TrainSettings) -> Faces:
         raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")
     if not toon:
         items = [i for i in items if i.emotion is not None]  # the seed network has no "other"
+    if start is not None:
+        _check_start(start, s.arch, tuple(classes), (*CHARACTERS, OTHER) if toon else ())
     return load(items, tuple(classes), CHARACTERS if toon else (), arches.INPUT_SIZE[s.arch])
+
+
+@dataclass(frozen=True)
+class Fitted:
+    model: keras.Model
+    history: dict[str, list[float]]
+    metrics: dict  # `report` on the held-out faces
+    test: np.ndarray  # the held-out indices
+    seconds: float  # fitting time
+    train_images: int  # training samples an epoch, repeats counted
+
+
+def remade_split(model_dir: Path) -> tuple[set[str], set[str]] | None:
+    """The real paths of the images a model folder trained on and held out, remade from its
+    config (data folder, emotions, split seed, and its own start's split, if it had one); None
+    when that data is gone or is no longer what the model counted."""
+    try:
+        config = json.loads((model_dir / "config.json").read_text())
+        names = json.loads((model_dir / "classes.json").read_text())
+        data, seed, arch = Path(config["data"]), int(config["split"]["seed"]), config["arch"]
+        classes = tuple(names["emotions"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not data.is_dir():
+        return None
+    items = scan(data, tuple(c for c in names.get("characters") or () if c != OTHER))
+    if arch != "toon":
+        items = [i for i in items if i.emotion is not None]
+    items = kept(items, classes)
+    emotion = labels(items, classes)
+    counts = {c: int((emotion == k).sum()) for k, c in enumerate(classes)}
+    counts["nonface"] = int((emotion < 0).sum())
+    if counts != config.get("images"):
+        return None
+    if config.get("init"):
+        before = remade_split(Path(config["init"]))
+        if before is None:
+            return None
+        train, test = split_keeping([i.path for i in items], emotion, before, seed)
+    else:
+        train, test = split_labels(emotion, seed)
+    real = [os.path.realpath(i.path) for i in items]
+    return {real[k] for k in train}, {real[k] for k in test}
 
 
 def fit(
@@ -117,23 +176,25 @@ def fit(
     progress: bool = True,
     times: np.ndarray | None = None,
     start: EmotionModel | None = None,
-) -> tuple[keras.Model, dict[str, list[float]], dict, np.ndarray, float]:
-    """Train on the split's 80%; (model, history, held-out report, test index, seconds).
+    index: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Fitted:
+    """Train on the split's 80% and score the held-out 20%.
 
     `times[i]` shows training image i that many times an epoch (held-out images count once);
-    `start` gives the first weights, for a model of the same network, emotions and characters.
+    `start` gives the first weights (a model that fits the data: see `load_data`); `index`
+    is the (train, test) split to use instead of `split(faces, s.seed)`.
     """
-    train_idx, test_idx = split(faces, s.seed)
+    train_idx, test_idx = index if index is not None else split(faces, s.seed)
     if times is not None:
         train_idx = np.repeat(train_idx, times[train_idx])
     keras.utils.set_random_seed(s.seed + s.run)
     heads = s.arch == "toon"
     model = arches.build(s.arch, len(faces.classes), len(faces.characters) if heads else 0)
+    rate = s.learning_rate
     if start is not None:
-        _check_start(start, faces, s)
         model.set_weights(start.keras.get_weights())
+        rate = rate or FINE_TUNE_SHARE * arches.default_rate(s.optimizer, s.arch)
     steps = -(-len(train_idx) // s.batch_size)
-    rate = s.learning_rate or (FINE_TUNE_RATE if start is not None else None)
     opt = arches.optimizer(s.optimizer, s.arch, steps * s.epochs, rate)
 
     def parts(index: np.ndarray) -> tuple:
@@ -182,39 +243,32 @@ def fit(
     probs = model.predict(faces.images[faces_test], batch_size=256, verbose=0)
     probs = probs["emotion"] if isinstance(probs, dict) else probs
     metrics = report(faces.emotion[faces_test], probs.argmax(1), faces.classes)
-    return model, history, metrics, test_idx, seconds
+    return Fitted(model, history, metrics, test_idx, seconds, len(train_idx))
 
 
-def _check_start(start: EmotionModel, faces: Faces, s: TrainSettings) -> None:
+def _check_start(start: EmotionModel, arch: str, classes: tuple, characters: tuple) -> None:
     def said(arch: str, emotions: tuple, characters: tuple) -> str:
         return f"{arch} for {','.join(emotions)} (characters: {','.join(characters) or 'none'})"
 
     theirs = (start.config.get("arch"), start.classes, start.characters)
-    ours = (s.arch, faces.classes, faces.characters if s.arch == "toon" else ())
-    if theirs != ours:
+    if theirs != (arch, classes, characters):
         raise ValueError(
             f"{start.folder}: cannot start from it: it is {said(*theirs)}, "
-            f"the data needs {said(*ours)}"
+            f"the data needs {said(arch, classes, characters)}"
         )
 
 
 def write_model_dir(
-    out: Path,
-    model: keras.Model,
-    faces: Faces,
-    s: TrainSettings,
-    history: dict,
-    metrics: dict,
-    seconds: float,
-    data: Path,
+    out: Path, fitted: Fitted, faces: Faces, s: TrainSettings, data: Path, provenance: dict
 ) -> Path:
-    """Write the whole folder beside `out`, then swap it in: a failure leaves `out` as it was."""
+    """Write the whole folder beside `out`, then swap it in: a failure leaves `out` as it was.
+    `provenance` joins config.json (where a fine-tuned model started from)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a folder")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        model.save(tmp / "model.keras")
+        fitted.model.save(tmp / "model.keras")
         (tmp / "model.sha256").write_text(f"{sha256(tmp / 'model.keras')}  model.keras\n")
         names = {"emotions": list(faces.classes)}
         if s.arch == "toon":
@@ -230,15 +284,16 @@ def write_model_dir(
             "data": str(data),
             "images": counts,
             "split": {"test_share": 0.2, "seed": s.seed},
-            "train_seconds": round(seconds, 1),
-            **({"init_sha256": sha256(Path(s.init) / "model.keras")} if s.init else {}),
+            "train_seconds": round(fitted.seconds, 1),
+            "train_images_per_epoch": fitted.train_images,
+            **provenance,
             "keras": keras.__version__,
         }
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-        (tmp / "history.json").write_text(json.dumps(history, indent=2) + "\n")
-        curves({s.arch: history}, "accuracy", tmp / "accuracy.png")
-        curves({s.arch: history}, "loss", tmp / "loss.png")
+        (tmp / "metrics.json").write_text(json.dumps(fitted.metrics, indent=2) + "\n")
+        (tmp / "history.json").write_text(json.dumps(fitted.history, indent=2) + "\n")
+        curves({s.arch: fitted.history}, "accuracy", tmp / "accuracy.png")
+        curves({s.arch: fitted.history}, "loss", tmp / "loss.png")
         os.chmod(tmp, 0o755)
         if out.exists():
             old = out.with_name(f".{out.name}.old")
@@ -258,8 +313,20 @@ def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True)
     """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
     s = settings.resolved()
     start = EmotionModel(Path(s.init)) if s.init else None  # a bad folder fails before loading
-    faces = load_data(data, s)
+    faces = load_data(data, s, start)
     times = repeats(faces, data, s.oversample) if s.oversample else None
-    model, history, metrics, _, seconds = fit(faces, s, progress, times, start)
-    write_model_dir(out, model, faces, s, history, metrics, seconds, data)
-    return metrics | {"train_seconds": round(seconds, 1), "model": str(out)}
+    index, provenance = None, {}
+    if start is not None:
+        before = remade_split(start.folder)
+        if before is None:
+            print(
+                f"{start.folder}: note: its training data ({start.config.get('data')}) is not "
+                "here as it was, so the held-out fifth may hold images it trained on",
+                file=sys.stderr,
+            )
+        else:
+            index = split_keeping(list(faces.paths), faces.emotion, before, s.seed)
+        provenance = {"init_sha256": start.sha256, "held_out_unseen_by_init": before is not None}
+    fitted = fit(faces, s, progress, times=times, start=start, index=index)
+    write_model_dir(out, fitted, faces, s, data, provenance)
+    return fitted.metrics | {"train_seconds": round(fitted.seconds, 1), "model": str(out)}

@@ -93,42 +93,31 @@ def test_visualize_every_convolution(toon_model: Path, tmp_path: Path) -> None:
 
 
 def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> None:
-    res = run(
-        "compare-optimizers",
-        faces_dir,
-        "--out",
-        tmp_path,
-        "--runs",
-        2,
-        "--epochs",
-        1,
-        "--optimizers",
-        "sgd,adadelta",
-        "--classes",
-        "happy,angry,surprise",
-        "--json",
-    )
+    args = ["compare-optimizers", faces_dir, "--out", tmp_path, "--optimizers", "sgd,adadelta"]
+    args += ["--classes", "happy,angry,surprise", "--epochs", 1]
+    res = run(*args, "--runs", 2)
     assert res.returncode == 0, res.stderr
-    rows = json.loads(res.stdout)
+    # Runs go round the optimizers, so a comparison that stops early keeps a balanced table.
+    started = [line for line in res.stderr.splitlines() if " run " in line and "/2" in line]
+    assert started == ["sgd run 1/2", "adadelta run 1/2", "sgd run 2/2", "adadelta run 2/2"]
+    rows = json.loads((tmp_path / "results.json").read_text())
     assert [(r["optimizer"], r["run"]) for r in rows] == [
-        ("sgd", 1),
-        ("sgd", 2),
-        ("adadelta", 1),
-        ("adadelta", 2),
-    ]
+        ("sgd", 1), ("sgd", 2), ("adadelta", 1), ("adadelta", 2),
+    ]  # fmt: skip
     assert all(0 <= r["accuracy"] <= 1 for r in rows)
     table = (tmp_path / "results.md").read_text()
-    assert "| sgd |" in table and "| adadelta |" in table
+    assert "| sgd |" in table and "| adadelta |" in table and table in res.stdout
     assert len((tmp_path / "results.csv").read_text().splitlines()) == 5
     for name in ("sgd-accuracy.png", "sgd-loss.png", "adadelta-accuracy.png"):
         assert (tmp_path / name).exists()
 
-    # A finished table is not overwritten; --resume adds the missing runs and keeps the rest.
-    again = ["compare-optimizers", faces_dir, "--out", tmp_path, "--optimizers", "sgd,adadelta"]
-    again += ["--classes", "happy,angry,surprise", "--epochs", 1, "--json"]
-    res = run(*again, "--runs", 3)
+    # A finished table is not touched by a new comparison into the same folder.
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    res = run(*args, "--runs", 3, "--json")
     assert res.returncode == 2 and "--resume" in res.stderr and res.stderr.count("\n") == 1
-    res = run(*again, "--runs", 3, "--resume")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # --resume adds the missing runs and keeps the rest.
+    res = run(*args, "--runs", 3, "--resume", "--json")
     assert res.returncode == 0, res.stderr
     more = json.loads(res.stdout)
     assert [(r["optimizer"], r["run"]) for r in more] == [
@@ -139,8 +128,14 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
     assert set(json.loads((tmp_path / "histories.json").read_text())["sgd"]) == {
         "run 1", "run 2", "run 3",
     }  # fmt: skip
-    res = run(*again[:-3], "--epochs", 2, "--runs", 4, "--resume")
+    # Other settings, or a folder whose curves cannot be redrawn, are refused untouched.
+    res = run(*args[:-1], 2, "--runs", 4, "--resume")
     assert res.returncode == 2 and "other settings" in res.stderr
+    (tmp_path / "histories.json").unlink()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    res = run(*args, "--runs", 4, "--resume")
+    assert res.returncode == 2 and "cannot resume" in res.stderr and res.stderr.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
 def test_seed_network_is_the_methods(faces_dir: Path, tmp_path: Path) -> None:
@@ -232,9 +227,12 @@ def test_fine_tune_from_a_model_with_a_small_set_oversampled(
     config = json.loads((out / "config.json").read_text())
     assert config["init"] == str(toon_model) and config["oversample"] == [["extra", 4]]
     assert config["init_sha256"] == sha256(toon_model / "model.keras")
-    # 168 + 5 faces and 24 non-faces, read through the link. A fifth of each emotion is held
-    # out before the repeats: 36 faces (the 29 happy give 6); repeated first, it would be 39.
+    # 168 + 5 faces and 24 non-faces, read through the link. What the start held out (35 faces,
+    # 5 non-faces) stays held out, what it trained on (152) stays in training, and the 5 new
+    # faces are split 4/1; only then are the 4 repeated: 152 + 4 x 4 samples an epoch.
     assert sum(v for k, v in config["images"].items() if k != "nonface") == 173
+    assert config["held_out_unseen_by_init"] is True
+    assert config["train_images_per_epoch"] == 168
     assert sum(c["support"] for c in json.loads(res.stdout)["per_class"].values()) == 36
     # One epoch at the fine-tuning rate moves the weights, from the start's, not from new ones.
     import numpy as np
@@ -254,5 +252,20 @@ def test_fine_tune_refuses_a_model_of_other_emotions(
     )  # fmt: skip
     assert res.returncode == 2 and res.stderr.count("\n") == 1
     assert "cannot start from it" in res.stderr and not (tmp_path / "m").exists()
-    res = run("train", faces_dir, "--out", tmp_path / "m", "--oversample", "extra=0")
-    assert res.returncode == 2 and "FOLDER=N" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--oversample", "extra=0"], "FOLDER=N"),
+        (["--oversample", "emoij=20"], "--oversample emoij: no images under a folder"),
+        (["--learning-rate", "0"], "--learning-rate must be above 0"),
+        (["--learning-rate", "inf"], "--learning-rate must be above 0"),
+    ],
+)
+def test_train_rejects_bad_settings(
+    args: list, message: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    res = run("train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, *args)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
+    assert message in res.stderr and not (tmp_path / "m").exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -87,11 +88,40 @@ def test_scan_reads_through_linked_folders_once(tmp_path: Path) -> None:
     ]
 
 
-def test_repeats_count_a_named_folder_below_the_root(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("oversample", "times", "error"),
+    [
+        ((), [1, 1, 1], None),
+        ((("emoji", 5),), [5, 5, 1], None),
+        ((("emoji", 5), ("google", 9)), [9, 5, 1], None),  # the largest n where several name it
+        ((("google", 2), ("emoji", 5)), [5, 5, 1], None),
+        ((("tom", 3),), [1, 1, 3], None),
+        ((("nowhere", 3),), None, "--oversample nowhere: no images"),
+        ((("root", 3),), None, "--oversample root: no images"),  # folders above DATA don't count
+    ],
+)
+def test_repeats(oversample: tuple, times: list | None, error: str | None, tmp_path: Path) -> None:
     from model.data import repeats
 
-    _png(tmp_path / "emoji" / "google" / "happy" / "a.png")
-    _png(tmp_path / "synth" / "tom" / "happy" / "b.png")
-    faces = load(scan(tmp_path), ("happy",), ("tom",), 8)
-    assert repeats(faces, tmp_path, (("emoji", 5),)).tolist() == [5, 1]
-    assert repeats(faces, tmp_path, ((tmp_path.parent.name, 5),)).tolist() == [1, 1]
+    root = tmp_path / "root"
+    _png(root / "emoji" / "google" / "happy" / "a.png")
+    _png(root / "emoji" / "twemoji" / "happy" / "b.png")
+    _png(root / "synth" / "tom" / "happy" / "c.png")
+    faces = load(scan(root), ("happy",), ("tom",), 8)
+    if error:
+        with pytest.raises(ValueError, match=error):
+            repeats(faces, root, oversample)
+    else:
+        assert repeats(faces, root, oversample).tolist() == times
+
+
+def test_split_keeping_holds_out_only_what_neither_model_saw(tmp_path: Path) -> None:
+    from model.data import split_keeping
+
+    paths = [_png(tmp_path / "happy" / f"{i}.png") for i in range(20)]
+    real = [os.path.realpath(p) for p in paths]
+    before = (set(real[:8]), set(real[8:10]))  # the start trained on 0-7, held out 8-9
+    train, test = split_keeping(paths, np.zeros(20, np.int32), before, seed=1)
+    assert set(range(8)) <= set(train.tolist()) and {8, 9} <= set(test.tolist())
+    assert len(test) == 2 + 2 and len(train) == 8 + 8  # the 10 new ones split 8/2
+    assert len(np.intersect1d(train, test)) == 0
