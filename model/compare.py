@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -11,7 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from model.data import Faces
+from model.data import fingerprint
 from model.plots import curves
 from model.train import TrainSettings, fit, load_data
 
@@ -51,7 +50,7 @@ def compare(
         "classes": list(faces.classes),
         "seed": seed,
         "images": len(faces),
-        "images_sha1": _fingerprint(faces, data),
+        "images_sha1": fingerprint(faces.paths, faces.emotion, data),
     }
     if before is not None and before != settings:
         raise ValueError(
@@ -125,14 +124,6 @@ def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None]:
             "so its curves could not be redrawn; choose another --out"
         )
     return rows, histories, settings
-
-
-def _fingerprint(faces: Faces, data: Path) -> str:
-    """The images and their labels, by path under `data`: same data, same fingerprint."""
-    h = hashlib.sha1()
-    for path, emotion in zip(faces.paths, faces.emotion, strict=True):
-        h.update(f"{path.relative_to(data).as_posix()}\t{emotion}\n".encode())
-    return h.hexdigest()
 
 
 def _write_tables(

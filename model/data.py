@@ -9,6 +9,7 @@ false positives): they teach the character head "other" and carry no emotion.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,18 +183,45 @@ def split_labels(
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+@dataclass(frozen=True)
+class Split:
+    """The images a model trained on and held out, by content (`content_key`), so that they are
+    known again through links, copies and moves."""
+
+    train: frozenset[str]
+    test: frozenset[str]
+
+
+def content_key(path: Path) -> str:
+    return hashlib.sha1(path.read_bytes()).hexdigest()
+
+
 def split_keeping(
-    paths: list[Path], emotion: np.ndarray, before: tuple[set[str], set[str]], seed: int
+    paths: list[Path], emotion: np.ndarray, before: Split, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`split` for data that another model was trained on in part: an image in its training
-    set `before[0]` stays in training, one it held out (`before[1]`) stays held out, by real
-    path, and the images new to it are split among themselves. So a fine-tuned model's
-    held-out scores are on images that neither model trained on."""
-    real = [os.path.realpath(p) for p in paths]
-    was_train = np.array([r in before[0] for r in real], bool)
-    was_test = np.array([r in before[1] for r in real], bool)
+    """`split` for data that another model was trained on in part: an image it trained on stays
+    in training, one it held out stays held out, and the images new to it are split among
+    themselves. So a fine-tuned model's held-out scores are on images neither model trained on."""
+    keys = [content_key(p) for p in paths]
+    was_test = np.array([k in before.test for k in keys], bool)
+    was_train = np.array([k in before.train for k in keys], bool) & ~was_test
     new = np.flatnonzero(~was_train & ~was_test)
     new_train, new_test = split_labels(emotion[new], seed)
     train = np.concatenate([np.flatnonzero(was_train), new[new_train]])
     test = np.concatenate([np.flatnonzero(was_test), new[new_test]])
     return np.sort(train), np.sort(test)
+
+
+def image_counts(emotion: np.ndarray, classes: tuple[str, ...]) -> dict[str, int]:
+    """Images per emotion, and non-faces, as config.json records them."""
+    counts = {c: int((emotion == k).sum()) for k, c in enumerate(classes)}
+    counts["nonface"] = int((emotion < 0).sum())
+    return counts
+
+
+def fingerprint(paths: tuple[Path, ...], emotion: np.ndarray, root: Path) -> str:
+    """The images and their labels, by path under `root`: same data, same fingerprint."""
+    h = hashlib.sha1()
+    for path, label in zip(paths, emotion, strict=True):
+        h.update(f"{path.relative_to(root).as_posix()}\t{label}\n".encode())
+    return h.hexdigest()

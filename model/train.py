@@ -24,7 +24,11 @@ from model.data import (
     OTHER,
     SPLIT_SEED,
     Faces,
+    Split,
+    content_key,
     emotions_of,
+    fingerprint,
+    image_counts,
     kept,
     labels,
     load,
@@ -129,6 +133,8 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
 
 @dataclass(frozen=True)
 class Fitted:
+    """What `fit` made: the model, its learning curves, and its scores on the held-out images."""
+
     model: keras.Model
     history: dict[str, list[float]]
     metrics: dict  # `report` on the held-out faces
@@ -137,37 +143,40 @@ class Fitted:
     train_images: int  # training samples an epoch, repeats counted
 
 
-def remade_split(model_dir: Path) -> tuple[set[str], set[str]] | None:
-    """The real paths of the images a model folder trained on and held out, remade from its
-    config (data folder, emotions, split seed, and its own start's split, if it had one); None
-    when that data is gone or is no longer what the model counted."""
+def remade_split(model_dir: Path, _seen: frozenset[str] = frozenset()) -> Split | None:
+    """The images a model folder trained on and held out, remade from its config.json: its data
+    folder (checked against the counts and the fingerprint it recorded), emotions and split seed,
+    and, where it kept its own start's split, that split too (the start checked by sha256).
+    None when any of that is gone or no longer what the model saw."""
     try:
         config = json.loads((model_dir / "config.json").read_text())
-        names = json.loads((model_dir / "classes.json").read_text())
-        data, seed, arch = Path(config["data"]), int(config["split"]["seed"]), config["arch"]
-        classes = tuple(names["emotions"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not data.is_dir():
-        return None
-    items = scan(data, tuple(c for c in names.get("characters") or () if c != OTHER))
-    if arch != "toon":
-        items = [i for i in items if i.emotion is not None]
-    items = kept(items, classes)
-    emotion = labels(items, classes)
-    counts = {c: int((emotion == k).sum()) for k, c in enumerate(classes)}
-    counts["nonface"] = int((emotion < 0).sum())
-    if counts != config.get("images"):
-        return None
-    if config.get("init"):
-        before = remade_split(Path(config["init"]))
-        if before is None:
+        classes = tuple(json.loads((model_dir / "classes.json").read_text())["emotions"])
+        data, seed = Path(config["data"]), int(config["split"]["seed"])
+        items = kept(scan(data, ()), classes)
+        if config["arch"] != "toon":
+            items = [i for i in items if i.emotion is not None]
+        emotion = labels(items, classes)
+        paths = tuple(i.path for i in items)
+        mark = fingerprint(paths, emotion, data)
+        if image_counts(emotion, classes) != config.get("images"):
             return None
-        train, test = split_keeping([i.path for i in items], emotion, before, seed)
-    else:
-        train, test = split_labels(emotion, seed)
-    real = [os.path.realpath(i.path) for i in items]
-    return {real[k] for k in train}, {real[k] for k in test}
+        if config.get("images_sha1", mark) != mark:  # older folders recorded only the counts
+            return None
+        if config.get("held_out_unseen_by_init"):
+            start = Path(config["init"]) / "model.keras"
+            here = os.path.realpath(model_dir)
+            if here in _seen or not start.is_file() or sha256(start) != config["init_sha256"]:
+                return None  # the start changed since, or the starts go round in a loop
+            before = remade_split(start.parent, _seen | {here})
+            if before is None:
+                return None
+            train, test = split_keeping(list(paths), emotion, before, seed)
+        else:
+            train, test = split_labels(emotion, seed)
+        keys = [content_key(p) for p in paths]
+    except (OSError, ValueError, KeyError, TypeError):  # a folder or file changed or gone
+        return None
+    return Split(frozenset(keys[k] for k in train), frozenset(keys[k] for k in test))
 
 
 def fit(
@@ -274,15 +283,14 @@ def write_model_dir(
         if s.arch == "toon":
             names["characters"] = list(faces.characters)
         (tmp / "classes.json").write_text(json.dumps(names, indent=2) + "\n")
-        counts = {c: int((faces.emotion == i).sum()) for i, c in enumerate(faces.classes)}
-        counts["nonface"] = int((faces.emotion < 0).sum())
         config = {
             "arch": s.arch,
             "input_size": arches.INPUT_SIZE[s.arch],
             "embedding_dim": arches.EMBEDDING_DIM[s.arch],
             **{k: v for k, v in asdict(s).items() if k not in ("arch", "classes")},
-            "data": str(data),
-            "images": counts,
+            "data": str(data.resolve()),
+            "images": image_counts(faces.emotion, faces.classes),
+            "images_sha1": fingerprint(faces.paths, faces.emotion, data),
             "split": {"test_share": 0.2, "seed": s.seed},
             "train_seconds": round(fitted.seconds, 1),
             "train_images_per_epoch": fitted.train_images,
@@ -312,6 +320,8 @@ def write_model_dir(
 def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> dict:
     """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
     s = settings.resolved()
+    if s.init:  # recorded whole, so that it is found again from anywhere
+        s = replace(s, init=str(Path(s.init).resolve()))
     start = EmotionModel(Path(s.init)) if s.init else None  # a bad folder fails before loading
     faces = load_data(data, s, start)
     times = repeats(faces, data, s.oversample) if s.oversample else None
@@ -320,8 +330,8 @@ def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True)
         before = remade_split(start.folder)
         if before is None:
             print(
-                f"{start.folder}: note: its training data ({start.config.get('data')}) is not "
-                "here as it was, so the held-out fifth may hold images it trained on",
+                f"{start.folder}: note: the images it trained on ({start.config.get('data')}) "
+                "are not there as it saw them, so the held-out fifth may hold some of them",
                 file=sys.stderr,
             )
         else:

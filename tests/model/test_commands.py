@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import keras
 import pytest
 
@@ -217,7 +218,7 @@ def test_fine_tune_from_a_model_with_a_small_set_oversampled(
     small = data / "extra" / "happy"
     small.mkdir(parents=True)
     for k, p in enumerate(sorted((faces_dir / "tom" / "happy").glob("*.png"))[:5]):
-        (small / f"{k}.png").write_bytes(p.read_bytes())
+        cv2.imwrite(str(small / f"{k}.png"), cv2.flip(cv2.imread(str(p)), 1))  # new images
     out = tmp_path / "tuned"
     res = run(
         "train", data, "--out", out, "--epochs", 1, "--init", toon_model,
@@ -234,6 +235,17 @@ def test_fine_tune_from_a_model_with_a_small_set_oversampled(
     assert config["held_out_unseen_by_init"] is True
     assert config["train_images_per_epoch"] == 168
     assert sum(c["support"] for c in json.loads(res.stdout)["per_class"].values()) == 36
+    # The start's split is split() of its data; the fine-tuned model's contains it.
+    from model.data import content_key, load, scan, split
+    from model.train import remade_split
+
+    first, second = remade_split(toon_model), remade_split(out)
+    faces = load(scan(faces_dir), tuple(sorted(EMOTIONS)), ("tom", "jerry"), 8)
+    keys = [content_key(p) for p in faces.paths]
+    train, test = split(faces)
+    assert first.train == {keys[k] for k in train} and first.test == {keys[k] for k in test}
+    assert first.train < second.train and first.test < second.test
+    assert len(second.test - first.test) == 1 and len(second.train - first.train) == 4
     # One epoch at the fine-tuning rate moves the weights, from the start's, not from new ones.
     import numpy as np
 
@@ -241,6 +253,35 @@ def test_fine_tune_from_a_model_with_a_small_set_oversampled(
     a, b = start.get_layer("emotion").get_weights()[0], tuned.get_layer("emotion").get_weights()[0]
     assert not np.array_equal(a, b)
     assert np.abs(a - b).mean() < 0.1 * np.abs(a).mean()
+
+
+def test_a_start_whose_data_or_weights_changed_has_no_split(
+    toon_model: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    """remade_split gives up, rather than guess, when what the model saw is not there."""
+    import shutil
+
+    from model.train import remade_split
+
+    data, model = tmp_path / "data", tmp_path / "model"
+    shutil.copytree(faces_dir, data)
+    shutil.copytree(toon_model, model)
+    config = json.loads((model / "config.json").read_text())
+    config["data"] = str(data)
+    (model / "config.json").write_text(json.dumps(config))
+    assert remade_split(model) == remade_split(toon_model) is not None  # copies are the same
+    # One image swapped for another of the same emotion: the counts agree, the paths do not.
+    happy = sorted((data / "tom" / "happy").glob("*.png"))
+    happy[0].rename(happy[0].with_name("renamed.png"))
+    assert remade_split(model) is None
+    happy[0].with_name("renamed.png").rename(happy[0])
+    # A start that was kept but has changed since, or that is the model itself.
+    config |= {"held_out_unseen_by_init": True, "init": str(model), "init_sha256": "0" * 64}
+    (model / "config.json").write_text(json.dumps(config))
+    assert remade_split(model) is None
+    config["init_sha256"] = sha256(model / "model.keras")
+    (model / "config.json").write_text(json.dumps(config))
+    assert remade_split(model) is None
 
 
 def test_fine_tune_refuses_a_model_of_other_emotions(

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from model.data import OTHER, load, read_rgb, scan, split
+from model.data import OTHER, load, read_rgb, scan, split, split_labels
 
 
 def _png(path: Path, value: int = 128, size: int = 20) -> Path:
@@ -115,13 +114,36 @@ def test_repeats(oversample: tuple, times: list | None, error: str | None, tmp_p
         assert repeats(faces, root, oversample).tolist() == times
 
 
-def test_split_keeping_holds_out_only_what_neither_model_saw(tmp_path: Path) -> None:
-    from model.data import split_keeping
+@pytest.mark.parametrize(
+    ("trained", "held", "n_train", "n_test"),
+    [
+        (range(8), range(8, 10), 8 + 8, 2 + 2),  # the 10 new ones split 8/2
+        ((), (), 16, 4),  # all new: as split() does it
+        (range(16), range(16, 20), 16, 4),  # none new
+        (range(10), range(8, 12), 8 + 6, 4 + 2),  # in both of the start's sets: held out
+    ],
+)
+def test_split_keeping_holds_out_only_what_neither_model_saw(
+    trained: range, held: range, n_train: int, n_test: int, tmp_path: Path
+) -> None:
+    from model.data import Split, content_key, split_keeping
 
-    paths = [_png(tmp_path / "happy" / f"{i}.png") for i in range(20)]
-    real = [os.path.realpath(p) for p in paths]
-    before = (set(real[:8]), set(real[8:10]))  # the start trained on 0-7, held out 8-9
-    train, test = split_keeping(paths, np.zeros(20, np.int32), before, seed=1)
-    assert set(range(8)) <= set(train.tolist()) and {8, 9} <= set(test.tolist())
-    assert len(test) == 2 + 2 and len(train) == 8 + 8  # the 10 new ones split 8/2
+    paths = [_png(tmp_path / "happy" / f"{i}.png", value=i) for i in range(20)]
+    keys = [content_key(p) for p in paths]
+    before = Split(frozenset(keys[i] for i in trained), frozenset(keys[i] for i in held))
+    emotion = np.zeros(20, np.int32)
+    train, test = split_keeping(paths, emotion, before, seed=1)
+    assert (len(train), len(test)) == (n_train, n_test)
     assert len(np.intersect1d(train, test)) == 0
+    assert set(held) <= set(test.tolist())
+    assert set(trained) - set(held) <= set(train.tolist())
+    if not trained and not held:
+        fresh = split_labels(emotion, seed=1)
+        assert train.tolist() == fresh[0].tolist() and test.tolist() == fresh[1].tolist()
+    # Copies are the same images: known again by content, wherever they are.
+    copies = [tmp_path / "copy" / p.name for p in paths]
+    for p, c in zip(paths, copies, strict=True):
+        c.parent.mkdir(exist_ok=True)
+        c.write_bytes(p.read_bytes())
+    again = split_keeping(copies, emotion, before, seed=1)
+    assert again[0].tolist() == train.tolist() and again[1].tolist() == test.tolist()
