@@ -24,6 +24,7 @@ from model.data import (
     OTHER,
     SPLIT_SEED,
     Faces,
+    Item,
     Split,
     content_key,
     emotions_of,
@@ -124,11 +125,15 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
         raise ValueError(f"{data}: no images of {', '.join(missing)} (found: {', '.join(found)})")
     if len(classes) < 2:
         raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")
-    if not toon:
-        items = [i for i in items if i.emotion is not None]  # the seed network has no "other"
+    items = _trainable(items, s.arch)
     if start is not None:
         _check_start(start, s.arch, tuple(classes), (*CHARACTERS, OTHER) if toon else ())
     return load(items, tuple(classes), CHARACTERS if toon else (), arches.INPUT_SIZE[s.arch])
+
+
+def _trainable(items: list[Item], arch: str) -> list[Item]:
+    """The items a network learns from: the seed network has no "other", so no non-faces."""
+    return items if arch == "toon" else [i for i in items if i.emotion is not None]
 
 
 @dataclass(frozen=True)
@@ -152,9 +157,7 @@ def remade_split(model_dir: Path, _seen: frozenset[str] = frozenset()) -> Split 
         config = json.loads((model_dir / "config.json").read_text())
         classes = tuple(json.loads((model_dir / "classes.json").read_text())["emotions"])
         data, seed = Path(config["data"]), int(config["split"]["seed"])
-        items = kept(scan(data, ()), classes)
-        if config["arch"] != "toon":
-            items = [i for i in items if i.emotion is not None]
+        items = kept(_trainable(scan(data, ()), config["arch"]), classes)
         emotion = labels(items, classes)
         paths = tuple(i.path for i in items)
         mark = fingerprint(paths, emotion, data)
