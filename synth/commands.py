@@ -1,4 +1,4 @@
-"""`toon synth ...`: episodes, face crops and a contact sheet."""
+"""`toon synth ...`: episodes, face crops, a contact sheet, and old-transfer degradation."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import json
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
+from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
+from synth.frames import probe
 from synth.plan import Episode
 from synth.sheet import write_sheet
 
@@ -97,6 +100,51 @@ def _sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _degrade(args: argparse.Namespace) -> int:
+    episodes = find_episodes(args.in_dir)  # checks the input before anything is written
+    if args.out.resolve() == args.in_dir.resolve():
+        raise ValueError(
+            f"{args.out}: OUT_DIR must differ from IN_DIR, or the clean episodes are lost"
+        )
+    total = sum(probe(e.video_path).frames for e in episodes)
+    out = _out_dir(args.out)
+    done = []
+    with tqdm(
+        total=total, unit="frame", desc="degrading", disable=args.json or None, file=sys.stderr
+    ) as bar:
+        for index, files in enumerate(episodes):
+            done.append(
+                degrade_episode(
+                    files,
+                    out,
+                    seed=args.seed,
+                    index=index,
+                    strength=args.strength,
+                    on_frame=lambda _i: bar.update(1),
+                )
+            )
+    if args.json:
+        summary = {
+            "out": str(out),
+            "strength": args.strength,
+            "seed": args.seed,
+            "episodes": [
+                {"episode_id": d.episode_id, "frames": d.frames, "degrade": asdict(d.params)}
+                for d in done
+            ],
+        }
+        print(json.dumps(summary))
+    else:
+        for d in done:
+            p = d.params
+            print(
+                f"{d.video_path}: {d.frames} frames, {args.strength}: scale {p.transfer_scale}, "
+                f"blur {p.blur_sigma_px} px, grain {p.grain_sigma}, jpeg {p.jpeg_quality}, "
+                f"crf {p.crf}"
+            )
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -130,7 +178,7 @@ def _seconds(text: str) -> float:
 def register(sub: argparse._SubParsersAction) -> None:
     synth = sub.add_parser(
         "synth",
-        help="draw synthetic cartoon episodes, faces and a contact sheet",
+        help="draw synthetic cartoon episodes, faces and a contact sheet; degrade episodes",
         description="Procedural cartoon world with ground truth: the demo's and the tests' data.",
     )
     ss = synth.add_subparsers(dest="synth_command", metavar="WHAT")
@@ -193,3 +241,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.add_argument("out", type=Path, metavar="OUT.png", help="PNG file to write")
     sh.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     sh.set_defaults(func=_sheet)
+
+    de = ss.add_parser(
+        "degrade",
+        help="re-encode episodes as old transfers: graded, grainy, soft, compressed",
+        description="Re-encode every episode of a `toon synth episodes` folder as an old "
+        "transfer (colour grade, grain, blur, down-and-up scaling, JPEG blocks, gate weave, "
+        "H.264 at a high CRF), keeping size, frame rate and frames so the truth still holds. "
+        "The truth CSV is copied; the JSON gains a 'degrade' key with the settings.",
+    )
+    de.add_argument("in_dir", type=Path, metavar="IN_DIR", help="folder of `synth episodes` output")
+    de.add_argument("out", type=Path, metavar="OUT_DIR", help="output folder (created if missing)")
+    de.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    de.add_argument(
+        "--strength",
+        choices=STRENGTHS,
+        default="medium",
+        help="how worn: light, medium (default) or heavy",
+    )
+    de.add_argument("--json", action="store_true", help="print what was written as one JSON line")
+    de.set_defaults(func=_degrade)
