@@ -79,9 +79,60 @@ def probe(path: Path) -> VideoInfo:
     return info
 
 
-def read_frames(
-    path: Path, sample_fps: float | None = None, frame_step: int = 1
-) -> Iterator[Frame]:
+class FrameStream:
+    """Frames of one video, decoded lazily; see `read_frames`.
+
+    After (or during) iteration, `frames_decoded` and `last_time_s` tell how much of the
+    stream was decoded, sampled or not.
+    """
+
+    def __init__(self, path: Path, sample_fps: float | None, frame_step: int) -> None:
+        if sample_fps is not None and not (math.isfinite(sample_fps) and sample_fps > 0):
+            raise ValueError(f"sample_fps must be a positive number, got {sample_fps}")
+        if frame_step < 1:
+            raise ValueError(f"frame_step must be >= 1, got {frame_step}")
+        self.path = path
+        self.sample_fps = sample_fps
+        self.frame_step = frame_step
+        self.frames_decoded = 0
+        self.last_time_s = 0.0
+        self._frames = self._generate()
+
+    def __iter__(self) -> FrameStream:
+        return self
+
+    def __next__(self) -> Frame:
+        return next(self._frames)
+
+    def _generate(self) -> Iterator[Frame]:
+        cap = _open(self.path)
+        try:
+            next_tick = 0.0
+            while cap.grab():
+                index = self.frames_decoded
+                time_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                self.frames_decoded += 1
+                self.last_time_s = time_s
+                if self.sample_fps is not None:
+                    wanted = time_s >= next_tick - 1e-6
+                    if wanted:  # the next grid point after this frame: no bursts after a gap
+                        next_tick = (math.floor(time_s * self.sample_fps + 1e-6) + 1) / (
+                            self.sample_fps
+                        )
+                else:
+                    wanted = index % self.frame_step == 0
+                if wanted:
+                    ok, bgr = cap.retrieve()
+                    if not ok:
+                        raise ValueError(f"{self.path}: cannot decode frame {index}")
+                    yield Frame(index=index, time_s=time_s, bgr=bgr)
+            if self.frames_decoded == 0:
+                raise ValueError(f"{self.path}: no frame could be decoded (empty or damaged video)")
+        finally:
+            cap.release()
+
+
+def read_frames(path: Path, sample_fps: float | None = None, frame_step: int = 1) -> FrameStream:
     """Decode `path` lazily, yielding the frames asked for.
 
     Args:
@@ -92,38 +143,14 @@ def read_frames(
         frame_step: keep every `frame_step`-th frame by index instead (1 = every frame).
 
     Raises:
-        ValueError: the file is not a video, or not a single frame could be decoded.
+        ValueError: bad arguments (at once), or, while iterating, the file is not a video or
+            not a single frame could be decoded.
 
     Example:
         >>> for frame in read_frames(Path("ep.mp4"), sample_fps=2):
         ...     print(frame.index, frame.time_s, frame.bgr.shape)
     """
-    if sample_fps is not None and not (math.isfinite(sample_fps) and sample_fps > 0):
-        raise ValueError(f"sample_fps must be a positive number, got {sample_fps}")
-    if frame_step < 1:
-        raise ValueError(f"frame_step must be >= 1, got {frame_step}")
-    cap = _open(path)
-    try:
-        index = 0
-        next_tick = 0.0
-        while cap.grab():
-            time_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-            if sample_fps is not None:
-                wanted = time_s >= next_tick - 1e-6
-                if wanted:  # the next grid point after this frame: no bursts after a gap
-                    next_tick = (math.floor(time_s * sample_fps + 1e-6) + 1) / sample_fps
-            else:
-                wanted = index % frame_step == 0
-            if wanted:
-                ok, bgr = cap.retrieve()
-                if not ok:
-                    raise ValueError(f"{path}: cannot decode frame {index}")
-                yield Frame(index=index, time_s=time_s, bgr=bgr)
-            index += 1
-        if index == 0:
-            raise ValueError(f"{path}: no frame could be decoded (empty or damaged video)")
-    finally:
-        cap.release()
+    return FrameStream(path, sample_fps, frame_step)
 
 
 def count_frames(path: Path) -> tuple[int, float]:

@@ -12,8 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from cascades import commands as cascade_commands
+from indexer import commands as indexer_commands
 from model import commands as model_commands
 from synth import commands as synth_commands
+from warehouse import commands as warehouse_commands
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     synth_commands.register(sub)
     cascade_commands.register(sub)
     model_commands.register(sub)
+    indexer_commands.register(sub)
+    warehouse_commands.register(sub)
     parser.epilog = (
         "commands:\n"
         + "\n".join(f"  toon {name:<22} {text}" for name, text in _leaf_commands(sub))

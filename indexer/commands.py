@@ -1,0 +1,198 @@
+"""`toon index|evaluate-index|similar|references`: the pass over episodes, and what needs the
+model or pictures to answer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from indexer.finder import SHIPPED
+from indexer.pipeline import PassSettings
+from model.store import DEFAULT
+from synth.frames import Frame
+from warehouse import reader
+from warehouse.commands import add_warehouse, at_least, print_rows
+
+
+class _Bars:
+    """One bar over the episodes and one over the current episode's frames, on stderr."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet or None
+        self.overall: tqdm | None = None
+        self.current: tqdm | None = None
+
+    def started(self, episodes: int) -> None:
+        self.overall = tqdm(
+            total=episodes, desc="episodes", unit="ep", disable=self.quiet, file=sys.stderr
+        )
+
+    def episode(self, path: Path, frames: int) -> None:
+        self.current = tqdm(
+            total=frames or None,
+            desc=path.name[:30],
+            unit="frame",
+            leave=False,
+            disable=self.quiet,
+            file=sys.stderr,
+        )
+
+    def frame(self, frame: Frame) -> None:
+        if self.current is not None:
+            self.current.update(frame.index + 1 - self.current.n)
+
+    def finished(self, outcome: object) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+        if self.overall is not None:
+            self.overall.update(1)
+
+    def close(self) -> None:
+        for bar in (self.current, self.overall):
+            if bar is not None:
+                bar.close()
+
+
+def _index(args: argparse.Namespace) -> int:
+    from indexer.library import Indexer, index_library
+
+    settings = PassSettings(sample_fps=args.sample_fps)
+    indexer = Indexer.load(args.model, args.cascades, settings)
+    bars = _Bars(quiet=args.json)
+    try:
+        summary = index_library(args.paths, args.warehouse, indexer, args.reindex, bars)
+    finally:
+        bars.close()
+    report = summary.as_json()
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for e in report["episodes"]:
+            what = f"{e['faces']} faces" if e["status"] == "indexed" else e["reason"]
+            print(f"{e['status']:8s} {e['episode_id'] or '-':24s} {what}  ({e['path']})")
+        print(
+            f"{report['indexed']} indexed, {report['skipped']} skipped, {report['failed']} failed; "
+            f"{report['faces']} faces in {report['seconds']:.1f} s "
+            f"({report['speed_x_realtime']:.1f}x real time) -> {args.warehouse}"
+        )
+    return 1 if report["failed"] else 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from indexer.evaluate import evaluate_warehouse
+
+    with reader.connect(args.warehouse) as con:
+        report = evaluate_warehouse(con, args.truth)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        d, e, r = report["detection"], report["emotion"], report["ranking"]
+        print(f"episodes {report['episodes']}")
+        print(f"detection  precision {d['precision']:.4f}  recall {d['recall']:.4f}")
+        for c, v in d["per_character"].items():
+            print(f"  {c:10s} precision {v['precision']:.4f}  recall {v['recall']:.4f}")
+        print(f"emotion    accuracy {e['accuracy']:.4f}  balanced {e['balanced_accuracy']:.4f}")
+        print(f"ranking    spearman {r['spearman']}")
+    return 0
+
+
+def _similar(args: argparse.Namespace) -> int:
+    from indexer.similar import similar_to_image
+
+    rows = similar_to_image(args.warehouse, args.image, args.model, args.k, args.character)
+    print_rows(
+        rows,
+        args.json,
+        ["face_id", "episode_id", "time_s", "character", "emotion", "score"],
+    )
+    return 0
+
+
+def _references(args: argparse.Namespace) -> int:
+    from indexer.references import write_references
+
+    with reader.connect(args.warehouse) as con:
+        report = write_references(con, args.out, args.per)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, n in report["faces"].items():
+            print(f"{key:24s} {n}")
+        print(f"-> {report['out']} (contact sheet {report['sheet']})")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ix = sub.add_parser(
+        "index",
+        help="index episodes into a warehouse (DuckDB statistics + FAISS faces)",
+        description="Find every character's faces in each episode under PATH (files or "
+        "folders, recursively: mp4, mkv, avi, mov, webm), name their emotions, and store "
+        "per-episode statistics in DIR/toon.duckdb and each face's embedding in "
+        "DIR/faces.faiss. Episodes already indexed with the same model and cascades are "
+        "skipped; a changed file replaces its rows. Exit 0 when all succeeded, 1 when some "
+        "episodes failed (their reasons are stored), 2 for bad arguments.",
+    )
+    ix.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    add_warehouse(ix)
+    ix.add_argument("--model", type=Path, default=DEFAULT, help="model folder (the shipped one)")
+    ix.add_argument(
+        "--cascades", type=Path, default=SHIPPED, help="folder of NAME.xml cascades (shipped)"
+    )
+    ix.add_argument(
+        "--sample-fps",
+        type=at_least(0.05, float),
+        default=PassSettings().sample_fps,
+        help=f"frames looked at per second of video ({PassSettings().sample_fps:g})",
+    )
+    ix.add_argument(
+        "--reindex",
+        action="store_true",
+        help="redo episodes indexed with another model or cascade set",
+    )
+    ix.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    ix.set_defaults(func=_index)
+
+    ev = sub.add_parser(
+        "evaluate-index",
+        help="score a warehouse against synth truth files",
+        description="Detection precision and recall, emotion accuracy and balanced accuracy "
+        "on the sampled frames (faces less than half visible are don't-care), and Spearman's "
+        "rho of each (episode, character)'s share of happy screen time against the truth's.",
+    )
+    add_warehouse(ev)
+    ev.add_argument("--truth", required=True, type=Path, help="folder of <episode_id>.truth.csv")
+    ev.add_argument("--json", action="store_true", help="print the report as one JSON line")
+    ev.set_defaults(func=_evaluate)
+
+    si = sub.add_parser(
+        "similar",
+        help="faces most like an image (a frame crop, a drawing, a sketch)",
+        description="Embed IMAGE with the model that indexed the warehouse and return the "
+        "nearest faces (cosine similarity as score).",
+    )
+    add_warehouse(si)
+    si.add_argument("image", type=Path, metavar="IMAGE")
+    si.add_argument("-k", type=at_least(1), default=10, help="how many faces (10)")
+    si.add_argument("--character", help="only faces of this character")
+    si.add_argument("--model", type=Path, default=DEFAULT, help="model folder (the shipped one)")
+    si.add_argument("--json", action="store_true", help="print one JSON array of rows")
+    si.set_defaults(func=_similar)
+
+    rf = sub.add_parser(
+        "references",
+        help="reference faces per character and emotion, with a contact sheet",
+        description="For each character and emotion, the most confident faces that differ "
+        "from each other, as OUT/<character>/<emotion>/<face_id>.jpg (an ImageFolder) and "
+        "OUT/contact_sheet.png.",
+    )
+    add_warehouse(rf)
+    rf.add_argument("--out", required=True, type=Path, help="folder to write")
+    rf.add_argument("--per", type=at_least(1), default=20, help="faces per emotion (20)")
+    rf.add_argument("--json", action="store_true", help="print a JSON summary line")
+    rf.set_defaults(func=_references)

@@ -1,0 +1,219 @@
+"""How well a warehouse matches synth truth, on the frames the pass looked at.
+
+Detection: a stored face is a hit when its box overlaps an owed truth face of the same
+character by IoU >= 0.5 (each truth face matched once, best first). Truth faces with
+`visible` < 0.5 are "don't care": not owed, and a face on one is not a false positive. Truth
+faces of characters the warehouse has no cascade for (the distractor `spike`) are not owed, but
+a face stored on one is a false positive.
+Emotion: accuracy and balanced accuracy over the hits.
+Ranking: Spearman's rho, over (episode, character) pairs, of the stored share of `happy`
+screen time against the true share (over every frame of the truth, visible faces only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+from scipy.stats import spearmanr
+
+from synth.detections import iou
+from synth.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
+from warehouse.schema import EMOTIONS
+
+MATCH_IOU = 0.5
+RANKED_EMOTION = "happy"
+
+
+@dataclass(frozen=True)
+class StoredFaces:
+    """One episode's stored faces (N) and the frames its pass looked at (S)."""
+
+    episode_id: str
+    sample_frames: np.ndarray  # (S,)
+    frame: np.ndarray  # (N,)
+    character: np.ndarray  # (N,) str
+    xyxy: np.ndarray  # (N, 4)
+    emotion: np.ndarray  # (N,) str
+    seconds: np.ndarray  # (N,)
+
+
+@dataclass
+class Tally:
+    hits: int = 0
+    false_positives: int = 0
+    owed: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.hits += other.hits
+        self.false_positives += other.false_positives
+        self.owed += other.owed
+
+
+def match_frame(
+    xyxy: np.ndarray, character: np.ndarray, truth: list[TruthRow], cast: set[str]
+) -> tuple[Tally, list[tuple[int, TruthRow]]]:
+    """Score one frame's stored faces against its truth rows; returns the tally and the
+    (stored face index, truth row) pairs that hit."""
+    owed = [r for r in truth if r.character in cast and r.visible >= DONT_CARE_VISIBLE]
+    ignore = [r for r in truth if r.character in cast and r.visible < DONT_CARE_VISIBLE]
+    pairs: list[tuple[int, TruthRow]] = []
+    free = np.ones(len(xyxy), bool)
+    if len(xyxy) and owed:
+        m = iou(xyxy, np.array([r.xyxy for r in owed], np.float64))
+        same = character[:, None] == np.array([r.character for r in owed], dtype=object)[None]
+        m = np.where(same, m, -1.0)
+        while m.size and m.max() >= MATCH_IOU:
+            i, j = np.unravel_index(np.argmax(m), m.shape)
+            pairs.append((int(i), owed[j]))
+            free[i] = False
+            m[i, :] = -1
+            m[:, j] = -1
+    if free.any() and ignore:
+        on_ignored = (iou(xyxy, np.array([r.xyxy for r in ignore], np.float64)) >= MATCH_IOU).any(1)
+        free &= ~on_ignored
+    return Tally(len(pairs), int(free.sum()), len(owed)), pairs
+
+
+def _balanced(truth: list[str], predicted: list[str]) -> tuple[float, float]:
+    if not truth:
+        return 0.0, 0.0
+    t, p = np.array(truth), np.array(predicted)
+    recalls = [float((p[t == e] == e).mean()) for e in EMOTIONS if (t == e).any()]
+    return float((t == p).mean()), float(np.mean(recalls))
+
+
+def true_shares(truth: list[TruthRow], cast: set[str]) -> dict[str, float]:
+    """Per character of the cast: the share of its visible frames showing `happy`."""
+    out: dict[str, float] = {}
+    for c in sorted(cast):
+        rows = [r for r in truth if r.character == c and r.visible >= DONT_CARE_VISIBLE]
+        if rows:
+            out[c] = sum(r.emotion == RANKED_EMOTION for r in rows) / len(rows)
+    return out
+
+
+def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) -> dict:
+    """The `toon evaluate-index --json` report for stored faces against their truth."""
+    total = Tally()
+    per_character = {c: Tally() for c in sorted(cast)}
+    true_e: list[str] = []
+    pred_e: list[str] = []
+    stored_share: list[float] = []
+    real_share: list[float] = []
+    for stored, truth in episodes:
+        by_frame: dict[int, list[TruthRow]] = {}
+        for r in truth:
+            by_frame.setdefault(r.frame, []).append(r)
+        for f in stored.sample_frames:
+            here = stored.frame == f
+            rows = by_frame.get(int(f), [])
+            for c in cast:
+                mine = here & (stored.character == c)
+                tally, pairs = match_frame(
+                    stored.xyxy[mine],
+                    stored.character[mine],
+                    [r for r in rows if r.character == c],
+                    cast,
+                )
+                per_character[c].add(tally)
+                idx = np.flatnonzero(mine)
+                for i, row in pairs:
+                    true_e.append(row.emotion)
+                    pred_e.append(str(stored.emotion[idx[i]]))
+        for c, share in true_shares(truth, cast).items():
+            mine = stored.character == c
+            seconds = stored.seconds[mine].sum()
+            happy = stored.seconds[mine & (stored.emotion == RANKED_EMOTION)].sum()
+            stored_share.append(float(happy / seconds) if seconds > 0 else 0.0)
+            real_share.append(share)
+    for t in per_character.values():
+        total.add(t)
+    accuracy, balanced = _balanced(true_e, pred_e)
+    rho = spearmanr(stored_share, real_share).statistic if len(real_share) > 2 else float("nan")
+    return {
+        "detection": {
+            "precision": _ratio(total.hits, total.hits + total.false_positives),
+            "recall": _ratio(total.hits, total.owed),
+            "hits": total.hits,
+            "false_positives": total.false_positives,
+            "owed": total.owed,
+            "per_character": {
+                c: {
+                    "precision": _ratio(t.hits, t.hits + t.false_positives),
+                    "recall": _ratio(t.hits, t.owed),
+                }
+                for c, t in per_character.items()
+            },
+        },
+        "emotion": {
+            "accuracy": round(accuracy, 4),
+            "balanced_accuracy": round(balanced, 4),
+            "faces": len(true_e),
+        },
+        "ranking": {
+            "spearman": None if np.isnan(rho) else round(float(rho), 4),
+            "pairs": len(real_share),
+        },
+        "episodes": len(episodes),
+    }
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 0.0
+
+
+def stored_faces(con: duckdb.DuckDBPyConnection, episode_id: str) -> StoredFaces:
+    """One episode's faces and samples as the warehouse holds them."""
+    f = con.execute(
+        "SELECT frame, character, x1, y1, x2, y2, emotion, seconds FROM faces "
+        "WHERE episode_id = ? ORDER BY face_id",
+        [episode_id],
+    ).fetchnumpy()
+    s = con.execute(
+        "SELECT frame FROM samples WHERE episode_id = ? ORDER BY frame", [episode_id]
+    ).fetchnumpy()
+    return StoredFaces(
+        episode_id=episode_id,
+        sample_frames=np.asarray(s["frame"], np.int64),
+        frame=np.asarray(f["frame"], np.int64),
+        character=np.asarray(f["character"], dtype=object),
+        xyxy=np.column_stack([f["x1"], f["y1"], f["x2"], f["y2"]])
+        .astype(np.float64)
+        .reshape(-1, 4),
+        emotion=np.asarray(f["emotion"], dtype=object),
+        seconds=np.asarray(f["seconds"], np.float64),
+    )
+
+
+def evaluate_warehouse(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+    """Score every indexed episode that has `<episode_id>.truth.csv` in `truth_dir`."""
+    if not truth_dir.is_dir():
+        raise NotADirectoryError(f"{truth_dir}: not a folder")
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT episode_id FROM episodes WHERE status = 'indexed' ORDER BY 1"
+        ).fetchall()
+    ]
+    pairs = []
+    for episode_id in ids:
+        path = truth_dir / f"{episode_id}.truth.csv"
+        if path.exists():
+            pairs.append((stored_faces(con, episode_id), list(read_truth(path))))
+    if not pairs:
+        raise ValueError(
+            f"{truth_dir}: no truth file for any indexed episode "
+            f"(looked for <episode_id>.truth.csv for {len(ids)} episodes)"
+        )
+    cast = set(r[0] for r in con.execute("SELECT DISTINCT character FROM faces").fetchall()) | set(
+        _cast_of(con)
+    )
+    return score(pairs, cast)
+
+
+def _cast_of(con: duckdb.DuckDBPyConnection) -> list[str]:
+    row = con.execute("SELECT value FROM meta WHERE key = 'cast'").fetchone()
+    return row[0].split(",") if row and row[0] else []

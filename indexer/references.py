@@ -1,0 +1,103 @@
+"""Reference faces for animators: per character and emotion, the most confident faces that
+differ from each other, as an ImageFolder and one contact sheet."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import cv2
+import duckdb
+import numpy as np
+
+from warehouse.schema import EMOTIONS
+
+# Two faces whose embeddings are closer than this (cosine) are the same reference; the less
+# confident one is left out. Consecutive samples of one track are near 1.0.
+MAX_SIMILARITY = 0.97
+TILE_PX = 64
+LABEL_PX = 140
+
+
+def pick(
+    con: duckdb.DuckDBPyConnection, per: int
+) -> dict[tuple[str, str], list[tuple[int, bytes]]]:
+    """(character, emotion) -> up to `per` (face_id, jpeg), most confident first, no two from
+    the same track and no two more alike than MAX_SIMILARITY."""
+    rows = con.execute(
+        """
+        SELECT f.character, f.emotion, f.face_id, f.track_id, e.vector, t.jpeg
+        FROM faces f JOIN embeddings e USING (face_id) JOIN thumbnails t USING (face_id)
+        JOIN episodes ep USING (episode_id)
+        WHERE ep.status = 'indexed' AND NOT f.filled
+        ORDER BY f.character, f.emotion, f.confidence DESC, f.face_id"""
+    ).fetchall()
+    chosen: dict[tuple[str, str], list] = {}
+    for character, emotion, face_id, track, vector, jpeg in rows:
+        mine = chosen.setdefault((character, emotion), [])
+        if len(mine) >= per:
+            continue
+        v = np.asarray(vector, np.float32)
+        if any(t == track or float(v @ w) > MAX_SIMILARITY for _, _, t, w in mine):
+            continue
+        mine.append((face_id, bytes(jpeg), track, v))
+    return {k: [(f, j) for f, j, _, _ in v] for k, v in chosen.items()}
+
+
+def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -> dict:
+    """Write OUT/<character>/<emotion>/<face_id>.jpg and OUT/contact_sheet.png.
+
+    The folder is built beside OUT and swapped in whole, so a failure leaves OUT as it was.
+    """
+    if per < 1:
+        raise ValueError(f"--per must be >= 1, got {per}")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out}: exists and is not a folder")
+    picked = pick(con, per)
+    if not picked:
+        raise ValueError("the warehouse has no faces to take references from")
+    tmp = out.with_name(out.name + ".part")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    counts = {}
+    for (character, emotion), faces in sorted(picked.items()):
+        folder = tmp / character / emotion
+        folder.mkdir(parents=True)
+        for face_id, jpeg in faces:
+            (folder / f"{face_id}.jpg").write_bytes(jpeg)
+        counts[f"{character}/{emotion}"] = len(faces)
+    _contact_sheet(picked, per, tmp / "contact_sheet.png")
+    old = out.with_name(out.name + ".old")
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    shutil.rmtree(old, ignore_errors=True)
+    return {"out": str(out), "sheet": str(out / "contact_sheet.png"), "faces": counts}
+
+
+def _contact_sheet(picked: dict, per: int, path: Path) -> None:
+    """One row per (character, emotion), its faces left to right."""
+    keys = sorted(picked, key=lambda k: (k[0], EMOTIONS.index(k[1]) if k[1] in EMOTIONS else 99))
+    sheet = np.full((len(keys) * TILE_PX, LABEL_PX + per * TILE_PX, 3), 255, np.uint8)
+    for r, key in enumerate(keys):
+        y = r * TILE_PX
+        cv2.putText(
+            sheet,
+            f"{key[0]} {key[1]}",
+            (6, y + TILE_PX // 2 + 5),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
+        for c, (_, jpeg) in enumerate(picked[key]):
+            img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+            if img is None:
+                continue
+            tile = cv2.resize(img, (TILE_PX, TILE_PX), interpolation=cv2.INTER_AREA)
+            x = LABEL_PX + c * TILE_PX
+            sheet[y : y + TILE_PX, x : x + TILE_PX] = tile
+    if not cv2.imwrite(str(path), sheet):
+        raise OSError(f"{path}: cannot write the contact sheet")

@@ -1,0 +1,324 @@
+"""Tests for warehouse/sandbox.py, on real DuckDB snapshots built in tmp_path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from contextlib import nullcontext as does_not_raise
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.sandbox import QueryResult, SandboxError, SandboxLimits, run_sql
+
+VIEW_COUNT = "SELECT character, n FROM character_emotions ORDER BY character"
+VIEW_ROWS = [("bugs", 2), ("daffy", 1)]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published snapshot: a table and a view over it, built once per module."""
+    database = tmp_path_factory.mktemp("template") / "snapshot.duckdb"
+    with duckdb.connect(str(database)) as connection:
+        connection.execute(
+            "CREATE TABLE faces (face_id INTEGER, character VARCHAR, emotion VARCHAR, "
+            "seen_at TIMESTAMP, crop BLOB, score DECIMAL(4, 2))"
+        )
+        connection.execute(
+            "INSERT INTO faces VALUES "
+            "(1, 'bugs', 'happy', '2024-01-02 03:04:05', 'ab'::BLOB, 0.90), "
+            "(2, 'bugs', 'angry', '2024-01-02 03:04:06', NULL, 0.75), "
+            "(3, 'daffy', 'angry', '2024-01-02 03:04:07', '\\x00\\xFF'::BLOB, 0.50)"
+        )
+        connection.execute(
+            "CREATE VIEW character_emotions AS "
+            "SELECT character, count(*) AS n FROM faces GROUP BY character"
+        )
+    return database
+
+
+@pytest.fixture
+def snapshot(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the snapshot in its own folder, with a CSV lying next to it."""
+    database = tmp_path / template.name
+    shutil.copyfile(template, database)
+    (tmp_path / "secret.csv").write_text("a,b\n1,2\n")
+    return database
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """Every file below ``folder`` with the SHA-256 of its bytes."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        # stopped by the statement type
+        ("COPY faces TO '{out}'", "COPY statements are not allowed"),
+        ("COPY (SELECT 1) TO '{out}' (FORMAT csv)", "COPY statements are not allowed"),
+        ("ATTACH '{other}' AS other", "ATTACH statements are not allowed"),
+        ("DETACH snapshot", "DETACH statements are not allowed"),
+        ("INSTALL httpfs", "LOAD statements are not allowed"),
+        ("LOAD httpfs", "LOAD statements are not allowed"),
+        ("SET enable_external_access = true", "SET statements are not allowed"),
+        ("SET lock_configuration = false", "SET statements are not allowed"),
+        ("RESET threads", "SET statements are not allowed"),
+        ("PRAGMA memory_limit = '10GB'", "SET statements are not allowed"),
+        ("USE memory", "SET statements are not allowed"),
+        ("SET VARIABLE x = 1", "SET statements are not allowed"),
+        ("CREATE TABLE x (a INTEGER)", "CREATE statements are not allowed"),
+        ("CREATE TEMP TABLE x AS SELECT 1", "CREATE statements are not allowed"),
+        ("INSERT INTO faces (face_id) VALUES (9)", "INSERT statements are not allowed"),
+        ("UPDATE faces SET emotion = 'sad'", "UPDATE statements are not allowed"),
+        ("DELETE FROM faces", "DELETE statements are not allowed"),
+        ("DROP VIEW character_emotions", "DROP statements are not allowed"),
+        ("EXPORT DATABASE '{folder}'", "EXPORT statements are not allowed"),
+        ("CHECKPOINT", "CALL statements are not allowed"),
+        ("CALL pragma_table_info('faces')", r"SELECT \* FROM fn\(\.\.\.\)"),
+        ("BEGIN", "TRANSACTION statements are not allowed"),
+        ("VACUUM", "VACUUM statements are not allowed"),
+        ("PIVOT faces ON emotion", "give PIVOT its values"),
+        ("COPY (PIVOT faces ON emotion) TO '{out}'", "MULTI statements are not allowed"),
+        ("SELECT 1; SELECT 2", "exactly one SQL statement is allowed, got 2"),
+        ("SELECT 1; COPY faces TO '{out}'", "exactly one SQL statement is allowed, got 2"),
+        ("", "no SQL statement given"),
+        ("  -- only a comment", "no SQL statement given"),
+        ("SELEC 1", 'syntax error at or near "SELEC"'),
+        # stopped by the locked configuration or the read-only attach
+        ("SELECT * FROM read_csv('{csv}')", "file system operations are disabled"),
+        ("SELECT * FROM read_blob('{csv}')", "file system operations are disabled"),
+        ("SELECT * FROM glob('{folder}/*')", "file system operations are disabled"),
+        ("SELECT * FROM '{csv}'", "file system operations are disabled"),
+        ("EXPLAIN ANALYZE COPY faces TO '{out}'", "file system operations are disabled"),
+        ("EXPLAIN ANALYZE COPY faces TO '{database}.tmp/x.csv'", "file system operations"),
+        ("EXPLAIN ANALYZE COPY faces TO '{database}'", "belongs to an attached database"),
+        ("EXPLAIN ANALYZE INSERT INTO faces (face_id) VALUES (9)", "read-only mode"),
+        ("PRAGMA enable_profiling", "the configuration has been locked"),
+        ("PRAGMA force_checkpoint", "the configuration has been locked"),
+        ("SELECT * FROM faces JOIN memory.main.nothing USING (face_id)", "does not exist"),
+    ],
+)
+def test_refuses_without_writing(snapshot: Path, sql: str, message: str) -> None:
+    folder = snapshot.parent
+    sql = sql.format(
+        out=folder / "x.csv",
+        other=folder / "y.duckdb",
+        folder=folder / "export",
+        csv=folder / "secret.csv",
+        database=snapshot,
+    )
+    before = _tree(folder)
+
+    with pytest.raises(SandboxError, match=message) as refusal:
+        run_sql(snapshot, sql)
+
+    assert "\n" not in str(refusal.value)
+    assert _tree(folder) == before
+    assert not list(folder.glob("*.wal")) and not (folder / "snapshot.duckdb.tmp").exists()
+    assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
+
+
+@pytest.mark.parametrize(
+    ("sql", "columns", "rows"),
+    [
+        (VIEW_COUNT, ("character", "n"), VIEW_ROWS),
+        (VIEW_COUNT + ";", ("character", "n"), VIEW_ROWS),
+        ("WITH a AS (SELECT 2 AS x) SELECT x * 21 AS y FROM a", ("y",), [(42,)]),
+        ("VALUES (1, 'a')", ("col0", "col1"), [(1, "a")]),
+        ("FROM faces SELECT max(face_id) AS top", ("top",), [(3,)]),
+        ("SELECT 1 AS a, 2 AS a, 3 AS a", ("a", "a_1", "a_2"), [(1, 2, 3)]),
+        (
+            "SELECT table_name, table_type FROM information_schema.tables ORDER BY 1",
+            ("table_name", "table_type"),
+            [("character_emotions", "VIEW"), ("faces", "BASE TABLE")],
+        ),
+        (
+            "SELECT database_name, table_name FROM duckdb_tables()",
+            ("database_name", "table_name"),
+            [("snapshot", "faces")],
+        ),
+        (
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal",
+            ("view_name",),
+            [("character_emotions",)],
+        ),
+        (
+            "SELECT name, type FROM pragma_table_info('character_emotions')",
+            ("name", "type"),
+            [("character", "VARCHAR"), ("n", "BIGINT")],
+        ),
+        (
+            "PIVOT faces ON emotion IN ('angry', 'happy') USING count(*) GROUP BY character "
+            "ORDER BY character",
+            ("character", "angry", "happy"),
+            [("bugs", 1, 1), ("daffy", 1, 0)],
+        ),
+    ],
+)
+def test_runs_reads(snapshot: Path, sql: str, columns: tuple[str, ...], rows: list) -> None:
+    before = _tree(snapshot.parent)
+
+    result = run_sql(snapshot, sql)
+
+    assert (result.columns, result.rows, result.truncated) == (columns, rows, False)
+    assert _tree(snapshot.parent) == before
+
+
+@pytest.mark.parametrize(
+    ("sql", "row_count"),
+    [
+        ("DESCRIBE character_emotions", 2),
+        ("SHOW TABLES", 2),
+        ("SUMMARIZE faces", 6),
+        ("EXPLAIN SELECT * FROM character_emotions", 1),
+        ("EXPLAIN ANALYZE SELECT * FROM character_emotions", 1),
+        ("PRAGMA table_info('faces')", 6),
+        ("PRAGMA show_tables", 2),
+    ],
+)
+def test_runs_describing_reads(snapshot: Path, sql: str, row_count: int) -> None:
+    assert len(run_sql(snapshot, sql).rows) == row_count
+
+
+def test_stops_a_long_query_at_the_time_limit(snapshot: Path) -> None:
+    started = time.monotonic()
+
+    with pytest.raises(SandboxError, match=r"^query stopped after 1 s \(the time limit\)$"):
+        run_sql(
+            snapshot,
+            "SELECT count(*) FROM range(1000000000000)",
+            SandboxLimits(time_limit_s=1.0),
+        )
+
+    assert time.monotonic() - started < 3.0
+    assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
+
+
+def test_a_query_over_the_memory_limit_fails_without_spilling(snapshot: Path) -> None:
+    before = _tree(snapshot.parent)
+
+    with pytest.raises(SandboxError, match="Out of Memory"):
+        run_sql(
+            snapshot,
+            "SELECT count(*) FROM (SELECT * FROM range(10000000) ORDER BY hash(range))",
+            SandboxLimits(memory_limit="20MB", threads=1),
+        )
+
+    assert _tree(snapshot.parent) == before
+    assert not (snapshot.parent / "snapshot.duckdb.tmp").exists()
+
+
+@pytest.mark.parametrize(
+    ("row_count", "max_rows", "expected_rows", "truncated"),
+    [
+        (0, 5, [], False),
+        (5, 5, [(0,), (1,), (2,), (3,), (4,)], False),
+        (12, 5, [(0,), (1,), (2,), (3,), (4,)], True),
+        (10**9, 2, [(0,), (1,)], True),
+    ],
+)
+def test_caps_rows(
+    snapshot: Path, row_count: int, max_rows: int, expected_rows: list, truncated: bool
+) -> None:
+    result = run_sql(
+        snapshot, f"SELECT * FROM range({row_count})", SandboxLimits(max_rows=max_rows)
+    )
+
+    assert (result.columns, result.rows, result.truncated) == (("range",), expected_rows, truncated)
+
+
+def test_to_records_is_json_safe(snapshot: Path) -> None:
+    result = run_sql(
+        snapshot,
+        "SELECT face_id, seen_at, crop, score, seen_at::DATE AS day, "
+        "'nan'::DOUBLE AS nan, INTERVAL 90 SECOND AS span, "
+        "'00000000-0000-0000-0000-000000000001'::UUID AS id, [1, 2] AS list, "
+        "{'x': 1.5} AS struct, MAP([1], ['a']) AS map "
+        "FROM faces ORDER BY face_id LIMIT 2",
+    )
+
+    records = result.to_records()
+
+    assert json.loads(json.dumps(records, allow_nan=False)) == records
+    same_in_both = {
+        "day": "2024-01-02",
+        "nan": None,
+        "span": 90.0,
+        "id": "00000000-0000-0000-0000-000000000001",
+        "list": [1, 2],
+        "struct": {"x": 1.5},
+        "map": {"1": "a"},
+    }
+    assert records == [
+        {"face_id": 1, "seen_at": "2024-01-02T03:04:05", "crop": "YWI=", "score": 0.9}
+        | same_in_both,
+        {"face_id": 2, "seen_at": "2024-01-02T03:04:06", "crop": None, "score": 0.75}
+        | same_in_both,
+    ]
+
+
+def test_reads_a_snapshot_another_connection_holds_open(snapshot: Path) -> None:
+    # The dashboard keeps its own cached connection; DuckDB refuses a second
+    # duckdb.connect() to the same file with another configuration.
+    with duckdb.connect(str(snapshot), read_only=True):
+        assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: None, "database file not found: .*nope.duckdb"),
+        (lambda path: path.write_text("not a database\n"), "cannot open .*nope.duckdb as a DuckDB"),
+        (lambda path: path.write_bytes(b""), "cannot open .*nope.duckdb as a DuckDB"),
+        (lambda path: path.mkdir(), "database file not found: .*nope.duckdb"),
+    ],
+)
+def test_refuses_a_missing_or_foreign_file(tmp_path: Path, make, message: str) -> None:
+    path = tmp_path / "nope.duckdb"
+    make(path)
+
+    with pytest.raises(SandboxError, match=message) as refusal:
+        run_sql(path, "SELECT 1")
+
+    assert "\n" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expectation"),
+    [
+        ({}, does_not_raise()),
+        ({"time_limit_s": 0.0}, pytest.raises(ValueError, match="time_limit_s must be > 0")),
+        ({"memory_limit": " "}, pytest.raises(ValueError, match="memory_limit must be a size")),
+        ({"max_rows": 0}, pytest.raises(ValueError, match="max_rows must be >= 1")),
+        ({"threads": 0}, pytest.raises(ValueError, match="threads must be >= 1")),
+    ],
+)
+def test_limits_are_validated(changes: dict, expectation) -> None:
+    with expectation:
+        SandboxLimits(**changes)
+
+
+def test_a_bad_memory_limit_is_a_value_error(snapshot: Path) -> None:
+    with pytest.raises(ValueError, match="invalid SandboxLimits"):
+        run_sql(snapshot, "SELECT 1", SandboxLimits(memory_limit="lots"))
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows", "expectation"),
+    [
+        (("a",), [], does_not_raise()),
+        (("a", "a"), [], pytest.raises(ValueError, match="column names must be unique")),
+        (("a", "b"), [(1,)], pytest.raises(ValueError, match="every row must have 2 values")),
+    ],
+)
+def test_query_result_is_validated(columns: tuple, rows: list, expectation) -> None:
+    with expectation:
+        QueryResult(columns=columns, rows=rows, truncated=False, seconds=0.0)

@@ -1,0 +1,175 @@
+"""`toon rank|sql|subtitles|recommend`: questions to a warehouse, answered from its snapshot.
+
+These read only the published snapshot, so they answer while `toon index` is writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from warehouse import queries, reader
+from warehouse.sandbox import SandboxLimits, run_sql
+from warehouse.schema import EMOTIONS
+from warehouse.subtitles import FORMATS, subtitles
+
+
+def at_least(low: float, kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a number of `kind` >= `low`, or a one-line usage error."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a {'whole ' if kind is int else ''}number, got {text!r}"
+            ) from None
+        if not value >= low:
+            raise argparse.ArgumentTypeError(f"must be at least {low:g}, got {text}")
+        return value
+
+    return parse
+
+
+def print_rows(rows: list[dict], as_json: bool, columns: list[str] | None = None) -> None:
+    """Rows as one JSON line (an array of objects) or as an aligned text table."""
+    if as_json:
+        print(json.dumps(rows, default=str))
+        return
+    if not rows:
+        print("(no rows)")
+        return
+    columns = columns or list(rows[0])
+
+    def cell(v: object) -> str:
+        return f"{v:.4f}" if isinstance(v, float) else "" if v is None else str(v)
+
+    table = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(t[i]) for t in table)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for t in table:
+        print("  ".join(v.ljust(w) for v, w in zip(t, widths, strict=True)).rstrip())
+
+
+def _rank(args: argparse.Namespace) -> int:
+    with reader.connect(args.warehouse) as con:
+        rows = queries.rank(con, args.emotion, args.by)
+    keys = {"character": ["character"], "episode": ["episode_id", "title"]}.get(
+        args.by, ["character", "episode_id"]
+    )
+    print_rows(rows, args.json, ["rank", *keys, "share", "seconds", "faces"])
+    return 0
+
+
+def _sql(args: argparse.Namespace) -> int:
+    limits = SandboxLimits(
+        time_limit_s=args.time_limit, memory_limit=args.memory_limit, max_rows=args.max_rows
+    )
+    result = run_sql(reader.snapshot_path(args.warehouse), args.query, limits)
+    print_rows(result.to_records(), args.json, list(result.columns))
+    if result.truncated:
+        print(
+            f"toon: note: only the first {args.max_rows} rows are shown (--max-rows)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _subtitles(args: argparse.Namespace) -> int:
+    with reader.connect(args.warehouse) as con:
+        text = subtitles(con, args.episode_id, args.format)
+    if args.out:
+        tmp = args.out.with_name(args.out.name + ".part")
+        tmp.write_text(text)
+        tmp.replace(args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _mood(text: str) -> tuple[str, str | None]:
+    emotion, _, character = text.partition(":")
+    if emotion not in EMOTIONS:
+        raise argparse.ArgumentTypeError(
+            f"unknown emotion {emotion!r}; choose one of: {', '.join(EMOTIONS)}"
+        )
+    return emotion, character or None
+
+
+def _recommend(args: argparse.Namespace) -> int:
+    with reader.connect(args.warehouse) as con:
+        if args.like:
+            rows = queries.recommend_like(con, args.like, args.k)
+            columns = ["rank", "episode_id", "title", "distance"]
+        else:
+            emotion, character = args.mood
+            rows = queries.recommend_mood(con, emotion, character, args.k)
+            columns = ["rank", "episode_id", "title", "share", "seconds"]
+    print_rows(rows, args.json, columns)
+    return 0
+
+
+def add_warehouse(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", required=True, type=Path, metavar="DIR", help="warehouse folder")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    rk = sub.add_parser(
+        "rank",
+        help="who shows an emotion most: characters, episodes or both",
+        description="Rank characters, episodes or (character, episode) pairs by the share of "
+        "their on-screen seconds that show EMOTION. 'Which character is happiest?' is "
+        "`toon rank --emotion happy`.",
+    )
+    add_warehouse(rk)
+    rk.add_argument("--emotion", required=True, choices=EMOTIONS)
+    rk.add_argument("--by", choices=queries.RANK_BY, default="character", help="(character)")
+    rk.add_argument("--json", action="store_true", help="print one JSON array of rows")
+    rk.set_defaults(func=_rank)
+
+    sq = sub.add_parser(
+        "sql",
+        help="run one read-only SQL query on the warehouse, in a sandbox",
+        description="One SELECT (or WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the latest "
+        "snapshot, on its own read-only connection: no files, no extensions, no settings "
+        "changes, a memory limit, a time limit and a row cap. Tables: episodes, faces, samples, "
+        "embeddings, thumbnails; views: episode_character_emotions, character_emotions "
+        "(see warehouse/README.md).",
+    )
+    add_warehouse(sq)
+    sq.add_argument("query", metavar="SQL")
+    sq.add_argument("--time-limit", type=at_least(0.1, float), default=10.0, help="seconds (10)")
+    sq.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (1GB)")
+    sq.add_argument("--max-rows", type=at_least(1), default=10_000, help="(10000)")
+    sq.add_argument("--json", action="store_true", help="print one JSON array of rows")
+    sq.set_defaults(func=_sql)
+
+    su = sub.add_parser(
+        "subtitles",
+        help="emotion captions for an episode (WebVTT or SubRip)",
+        description="Captions such as 'Tom: angry' for every stretch of the episode in which "
+        "the same characters show the same emotions; WebVTT plays in a browser's <track>.",
+    )
+    add_warehouse(su)
+    su.add_argument("episode_id", metavar="EPISODE_ID")
+    su.add_argument("--format", choices=FORMATS, default="vtt", help="(vtt)")
+    su.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    su.set_defaults(func=_subtitles)
+
+    rc = sub.add_parser(
+        "recommend",
+        help="episodes like another one, or that fit a mood",
+        description="--like EPISODE_ID: episodes whose mix of characters' emotions (share of "
+        "screen time per character and emotion) is nearest. --mood EMOTION[:CHARACTER]: "
+        "episodes with the largest share of that emotion (for that character).",
+    )
+    add_warehouse(rc)
+    how = rc.add_mutually_exclusive_group(required=True)
+    how.add_argument("--like", metavar="EPISODE_ID")
+    how.add_argument("--mood", type=_mood, metavar="EMOTION[:CHARACTER]")
+    rc.add_argument("-k", type=at_least(1), default=10, help="how many episodes (10)")
+    rc.add_argument("--json", action="store_true", help="print one JSON array of rows")
+    rc.set_defaults(func=_recommend)

@@ -1,0 +1,208 @@
+"""The questions users ask, answered once: the `toon` commands and every dashboard page call
+these, so an answer cannot differ between them.
+
+Each function takes a read-only connection to a published snapshot and returns rows as
+dictionaries (column name -> value), the shape `--json` prints.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+
+from warehouse import vectors
+from warehouse.schema import EMOTIONS
+
+RANK_BY = ("character", "episode", "character-episode")
+
+
+def _records(rel: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+
+
+def check_emotion(emotion: str) -> str:
+    if emotion not in EMOTIONS:
+        raise ValueError(f"Unknown emotion {emotion!r}. Choose one of: {', '.join(EMOTIONS)}")
+    return emotion
+
+
+def rank(con: duckdb.DuckDBPyConnection, emotion: str, by: str = "character") -> list[dict]:
+    """Who (or which episode) shows `emotion` for the largest share of their screen time.
+
+    `share` is the emotion's seconds over all seconds of faces in the group; ties keep a
+    stable order by name.
+    """
+    check_emotion(emotion)
+    if by not in RANK_BY:
+        raise ValueError(f"Unknown grouping {by!r}. Choose one of: {', '.join(RANK_BY)}")
+    keys = {
+        "character": ("character",),
+        "episode": ("episode_id",),
+        "character-episode": ("character", "episode_id"),
+    }[by]
+    group = ", ".join(f"f.{k}" for k in keys)
+    title = ", any_value(e.title) AS title" if "episode_id" in keys else ""
+    sql = f"""
+        SELECT {group}{title},
+               coalesce(sum(f.seconds) FILTER (WHERE f.emotion = ?), 0) / sum(f.seconds)
+                   AS share,
+               coalesce(sum(f.seconds) FILTER (WHERE f.emotion = ?), 0) AS seconds,
+               sum(f.seconds) AS total_seconds,
+               count(*) FILTER (WHERE f.emotion = ?) AS faces
+        FROM faces f JOIN episodes e USING (episode_id)
+        WHERE e.status = 'indexed'
+        GROUP BY {group}
+        ORDER BY share DESC, {group}"""
+    rows = _records(con.execute(sql, [emotion, emotion, emotion]))
+    for n, row in enumerate(rows, start=1):
+        row["rank"] = n
+        row["emotion"] = emotion
+    return rows
+
+
+def episodes(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every episode the warehouse knows, indexed or failed, by id."""
+    return _records(
+        con.execute(
+            "SELECT episode_id, title, path, status, error, duration_s, faces, sample_fps, "
+            "indexed_at FROM episodes ORDER BY episode_id"
+        )
+    )
+
+
+def episode_exists(con: duckdb.DuckDBPyConnection, episode_id: str) -> None:
+    row = con.execute("SELECT status FROM episodes WHERE episode_id = ?", [episode_id]).fetchone()
+    if row is None:
+        known = [r[0] for r in con.execute("SELECT episode_id FROM episodes ORDER BY 1").fetchall()]
+        shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
+        raise ValueError(f"no episode {episode_id!r} in the warehouse (has: {shown or 'none'})")
+    if row[0] != "indexed":
+        raise ValueError(f"episode {episode_id!r} failed to index; it has no faces")
+
+
+def timeline(con: duckdb.DuckDBPyConnection, episode_id: str) -> list[dict]:
+    """Per sampled frame and character, the most confident face's emotion: what the subtitles
+    and the dashboard's timeline show. Rows: time_s, seconds, character, emotion, confidence."""
+    episode_exists(con, episode_id)
+    return _records(
+        con.execute(
+            """
+            SELECT time_s, seconds, character, emotion, confidence
+            FROM faces WHERE episode_id = ?
+            QUALIFY row_number() OVER (PARTITION BY frame, character
+                                       ORDER BY confidence DESC, face_id) = 1
+            ORDER BY time_s, character""",
+            [episode_id],
+        )
+    )
+
+
+def recommend_like(con: duckdb.DuckDBPyConnection, episode_id: str, k: int = 10) -> list[dict]:
+    """Episodes whose emotional profile is nearest to `episode_id`'s.
+
+    A profile is the share of screen time of each (character, emotion) pair; the distance is
+    Euclidean between profiles (0 = the same mix of emotions).
+    """
+    episode_exists(con, episode_id)
+    ids, profiles, titles = _profiles(con)
+    me = profiles[ids.index(episode_id)]
+    dist = np.sqrt(((profiles - me) ** 2).sum(1))
+    order = [i for i in np.argsort(dist, kind="stable") if ids[i] != episode_id][:k]
+    return [
+        {"episode_id": ids[i], "title": titles[i], "distance": float(dist[i]), "rank": n}
+        for n, i in enumerate(order, start=1)
+    ]
+
+
+def recommend_mood(
+    con: duckdb.DuckDBPyConnection, emotion: str, character: str | None = None, k: int = 10
+) -> list[dict]:
+    """Episodes that best fit a mood: the largest share of screen time in `emotion`, over all
+    characters or over one."""
+    check_emotion(emotion)
+    if character is not None:
+        known = [r[0] for r in con.execute("SELECT DISTINCT character FROM faces").fetchall()]
+        if character not in known:
+            raise ValueError(
+                f"no character {character!r} in the warehouse (has: {', '.join(sorted(known))})"
+            )
+    rows = [
+        r
+        for r in rank(con, emotion, "character-episode" if character else "episode")
+        if character is None or r["character"] == character
+    ][:k]
+    return [
+        {
+            "episode_id": r["episode_id"],
+            "title": r["title"],
+            "share": r["share"],
+            "seconds": r["seconds"],
+            "rank": n,
+        }
+        for n, r in enumerate(rows, start=1)
+    ]
+
+
+def _profiles(con: duckdb.DuckDBPyConnection) -> tuple[list[str], np.ndarray, list[str]]:
+    rows = con.execute(
+        """
+        SELECT e.episode_id, e.title, v.character, v.emotion, v.seconds
+        FROM episodes e LEFT JOIN episode_character_emotions v USING (episode_id)
+        WHERE e.status = 'indexed' ORDER BY e.episode_id"""
+    ).fetchall()
+    ids = sorted({r[0] for r in rows})
+    titles = {r[0]: r[1] for r in rows}
+    pairs = sorted({(r[2], r[3]) for r in rows if r[2] is not None})
+    col = {p: j for j, p in enumerate(pairs)}
+    row = {e: i for i, e in enumerate(ids)}
+    seconds = np.zeros((len(ids), len(pairs)))
+    for episode_id, _, character, emotion, s in rows:
+        if character is not None:
+            seconds[row[episode_id], col[(character, emotion)]] = s
+    total = seconds.sum(1, keepdims=True)
+    return ids, seconds / np.maximum(total, 1e-9), [titles[i] for i in ids]
+
+
+def similar(
+    con: duckdb.DuckDBPyConnection,
+    index,  # noqa: ANN001  a faiss.IndexIDMap2 of face vectors
+    query: np.ndarray,
+    k: int = 10,
+    character: str | None = None,
+) -> list[dict]:
+    """The `k` faces nearest to a (D,) query vector, optionally of one character.
+
+    Vectors whose face the snapshot does not hold (published a moment before it) are skipped.
+    Rows: face_id, episode_id, time_s, frame, character, emotion, confidence, x1..y2, score.
+    """
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    if query.shape[-1] != index.d:
+        raise ValueError(f"query has {query.shape[-1]} dimensions, the index {index.d}")
+    fetch = k
+    while True:
+        ids, scores = vectors.search(index, query, fetch)[0]
+        score_of = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+        rows = _records(
+            con.execute(
+                """
+                SELECT face_id, episode_id, time_s, frame, character, emotion, confidence,
+                       x1, y1, x2, y2
+                FROM faces WHERE face_id IN (SELECT unnest(?::BIGINT[]))
+                  AND (? IS NULL OR character = ?)""",
+                [ids.tolist(), character, character],
+            )
+        )
+        if len(rows) >= k or fetch >= index.ntotal:
+            break
+        fetch = min(fetch * 4, index.ntotal)
+    for r in rows:
+        r["score"] = score_of[r["face_id"]]
+    rows.sort(key=lambda r: (-r["score"], r["face_id"]))
+    return rows[:k]
+
+
+def thumbnail(con: duckdb.DuckDBPyConnection, face_id: int) -> bytes | None:
+    row = con.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", [face_id]).fetchone()
+    return bytes(row[0]) if row else None

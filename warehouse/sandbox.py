@@ -1,0 +1,312 @@
+"""Run one read-only SQL statement from a user against a DuckDB snapshot, within limits.
+
+Each call builds a throwaway DuckDB session and layers four defences:
+
+1. **Read-only snapshot.** The session is an in-memory database that ATTACHes the snapshot
+   ``READ_ONLY``; the file's bytes never change and no ``.wal`` is written.
+2. **Statement type.** Exactly one statement, and only a read (``SELECT``/``WITH``/``VALUES``/
+   ``DESCRIBE``/``SHOW``/``SUMMARIZE``/``PIVOT ... IN (...)``, ``EXPLAIN``, ``PRAGMA``), judged
+   by the type DuckDB's own parser gives it, never by matching text.
+3. **Locked configuration.** ``enable_external_access=false`` (no files, URLs, ATTACH, INSTALL,
+   LOAD), extension autoloading off, ``temp_directory=''`` (no spilling to disk: a query over
+   the memory limit fails instead of writing files) and ``lock_configuration=true``, so neither
+   ``SET`` nor a setting ``PRAGMA`` can undo any of it.
+4. **Limits.** A timer thread calls ``connection.interrupt()`` at the time limit, and at most
+   ``max_rows`` rows are fetched.
+
+Why not ``duckdb.connect(path, read_only=True, config=...)``: DuckDB caches one instance per
+file in a process and refuses a second connection to a file already open with another
+configuration (the dashboard's cached connection, say). With external access disabled at
+connect time, DuckDB also allows writes under ``<file>.tmp/`` (its default spill directory),
+which ``EXPLAIN ANALYZE COPY ... TO '<file>.tmp/x'`` would use; ``temp_directory`` cannot be
+cleared once external access is off. So the two lockdown settings are applied with ``SET``
+right after the ATTACH, before any user SQL runs on this connection.
+
+Example:
+    >>> result = run_sql(Path("snapshot.duckdb"), "SELECT count(*) AS n FROM faces")
+    >>> result.to_records()  # [{'n': 1234}]
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+# The snapshot's catalogue name inside the session; fixed, so a file named memory.duckdb or
+# temp.duckdb cannot collide with DuckDB's own catalogues.
+SNAPSHOT_ALIAS = "snapshot"
+
+# SELECT covers WITH, VALUES, FROM-first, DESCRIBE, SHOW, SUMMARIZE and PIVOT with an IN list.
+# EXPLAIN ANALYZE runs its inner statement, but layers 1 and 3 leave it nothing to write.
+# A PRAGMA that changes a setting is stopped by lock_configuration.
+_READ_STATEMENTS = frozenset(
+    {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.PRAGMA}
+)
+_READ_STATEMENT_NAMES = "SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA"
+
+# MULTI is what DuckDB makes of a PIVOT without an IN list (it creates an ENUM first); it can
+# wrap any statement (COPY (PIVOT ...) TO, CREATE TABLE AS PIVOT ...), so it is refused.
+_HINTS = {
+    duckdb.StatementType.MULTI: "; give PIVOT its values: PIVOT t ON col IN ('a', 'b') USING ...",
+    duckdb.StatementType.CALL: "; call a table function as SELECT * FROM fn(...)",
+}
+
+# Applied after the ATTACH (which needs external access), before any user SQL, in this order.
+_LOCKDOWN = ("SET enable_external_access = false", "SET lock_configuration = true")
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """How much one user query may use.
+
+    Attributes:
+        time_limit_s: Wall-clock seconds before the query is interrupted.
+        memory_limit: DuckDB memory limit for the session, e.g. ``"1GB"``.
+        max_rows: Rows returned at most; ``QueryResult.truncated`` says when more existed.
+        threads: DuckDB worker threads for the session.
+    """
+
+    # Room for heavy joins and aggregates over a snapshot, while a runaway query cannot
+    # hold a dashboard session for long.
+    time_limit_s: float = 10.0
+    # One query cannot starve the dashboard process; nothing spills to disk past it.
+    memory_limit: str = "1GB"
+    # More than a page can show, and the JSON stays a few MB.
+    max_rows: int = 10_000
+    # Two cores keep a query quick without one user taking the whole server.
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise ValueError(f"time_limit_s must be > 0 seconds, got {self.time_limit_s}")
+        if not self.memory_limit.strip():
+            raise ValueError("memory_limit must be a size such as '1GB', got an empty string")
+        if self.max_rows < 1:
+            raise ValueError(f"max_rows must be >= 1, got {self.max_rows}")
+        if self.threads < 1:
+            raise ValueError(f"threads must be >= 1, got {self.threads}")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The rows one sandboxed query returned.
+
+    Attributes:
+        columns: Column names, made unique the way DuckDB does (``a``, ``a_1``).
+        rows: At most ``max_rows`` rows, each a tuple as wide as ``columns``.
+        truncated: True when the query had more rows than ``max_rows``.
+        seconds: Wall-clock time to run the query and fetch the rows.
+    """
+
+    columns: tuple[str, ...]
+    rows: list[tuple] = field(repr=False)
+    truncated: bool
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError(f"column names must be unique, got {list(self.columns)}")
+        widths = {len(row) for row in self.rows}
+        if widths - {len(self.columns)}:
+            raise ValueError(
+                f"every row must have {len(self.columns)} values, got widths {sorted(widths)}"
+            )
+        if self.seconds < 0:
+            raise ValueError(f"seconds must be >= 0, got {self.seconds}")
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Rows as dicts of JSON-safe values, ready for ``json.dumps``.
+
+        Dates, times and timestamps become ISO 8601 strings, ``Decimal`` a float, an INTERVAL
+        its total seconds, a UUID its string, a BLOB its base64 text (lossless, unlike
+        dropping it), NaN/infinity ``None``, numpy scalars Python ones, lists and structs
+        JSON arrays and objects (MAP keys become strings).
+
+        Returns:
+            One ``{column: value}`` dict per row.
+
+        Example:
+            >>> QueryResult(("b",), [(b"hi",)], truncated=False, seconds=0.1).to_records()
+            [{'b': 'aGk='}]
+        """
+        return [
+            {name: to_json_value(value) for name, value in zip(self.columns, row, strict=True)}
+            for row in self.rows
+        ]
+
+
+class SandboxError(ValueError):
+    """A user's query was refused or failed; the message is one line, fit to show them."""
+
+
+def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -> QueryResult:
+    """Run one read-only SQL statement against a DuckDB file, within ``limits``.
+
+    Args:
+        database: The DuckDB snapshot file; it is opened read-only and never changed.
+        sql: Exactly one read statement (a trailing semicolon is fine).
+        limits: Time, memory, row and thread limits.
+
+    Returns:
+        The columns and at most ``limits.max_rows`` rows.
+
+    Raises:
+        SandboxError: The file is missing or not DuckDB, the SQL is not a single read
+            statement, DuckDB refused or failed it, or it ran past the time limit.
+
+    Example:
+        >>> run_sql(Path("snapshot.duckdb"), "SELECT 42 AS answer").rows
+        [(42,)]
+    """
+    connection = _open_session(database=database, limits=limits)
+    try:
+        statement = _single_read_statement(connection=connection, sql=sql)
+        return _run_within_limits(connection=connection, statement=statement, limits=limits)
+    finally:
+        connection.close()
+
+
+def to_json_value(value: Any) -> Any:
+    """One DuckDB value as a JSON-safe Python value (see ``QueryResult.to_records``).
+
+    Example:
+        >>> to_json_value(dt.date(2024, 1, 2)), to_json_value(float("nan"))
+        ('2024-01-02', None)
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, dt.date | dt.time):  # dt.datetime is a dt.date
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): to_json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_value(item) for item in value]
+    return str(value)
+
+
+def _open_session(database: Path, limits: SandboxLimits) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory session with ``database`` attached read-only and the config locked."""
+    if not database.is_file():
+        raise SandboxError(f"database file not found: {database}")
+    try:
+        connection = duckdb.connect(":memory:", config=_session_config(limits))
+    except duckdb.Error as error:
+        raise ValueError(f"invalid SandboxLimits {limits}: {_first_line(error)}") from error
+    try:
+        path = str(database.resolve()).replace("'", "''")
+        connection.execute(f"ATTACH '{path}' AS {SNAPSHOT_ALIAS} (READ_ONLY, TYPE duckdb)")
+        connection.execute(f"USE {SNAPSHOT_ALIAS}")
+        for setting in _LOCKDOWN:
+            connection.execute(setting)
+    except duckdb.Error as error:
+        connection.close()
+        raise SandboxError(
+            f"cannot open {database} as a DuckDB database: {_first_line(error)}"
+        ) from error
+    return connection
+
+
+def _session_config(limits: SandboxLimits) -> dict[str, str | int | bool]:
+    """Connect-time settings; ``_LOCKDOWN`` adds and locks the rest after the ATTACH."""
+    return {
+        "memory_limit": limits.memory_limit,
+        "threads": limits.threads,
+        "temp_directory": "",
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "allow_community_extensions": False,
+    }
+
+
+def _single_read_statement(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+    """The one parsed statement in ``sql``, if it is a read; else a SandboxError."""
+    try:
+        statements = connection.extract_statements(sql)
+    except duckdb.Error as error:
+        raise SandboxError(_first_line(error)) from error
+    if not statements:
+        raise SandboxError("no SQL statement given")
+    if len(statements) > 1:
+        raise SandboxError(f"exactly one SQL statement is allowed, got {len(statements)}")
+    statement = statements[0]
+    if statement.type not in _READ_STATEMENTS:
+        raise SandboxError(
+            f"{statement.type.name} statements are not allowed, only reads "
+            f"({_READ_STATEMENT_NAMES}){_HINTS.get(statement.type, '')}"
+        )
+    return statement
+
+
+def _run_within_limits(
+    connection: duckdb.DuckDBPyConnection, statement: duckdb.Statement, limits: SandboxLimits
+) -> QueryResult:
+    """Execute and fetch ``statement``, interrupting it at the time limit."""
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        connection.interrupt()
+
+    timer = threading.Timer(limits.time_limit_s, stop)
+    timer.daemon = True
+    started = time.monotonic()
+    timer.start()
+    try:
+        cursor = connection.execute(statement)
+        description = cursor.description or []
+        rows = cursor.fetchmany(limits.max_rows + 1) if description else []
+    except duckdb.Error as error:
+        if stopped.is_set():
+            raise SandboxError(
+                f"query stopped after {limits.time_limit_s:g} s (the time limit)"
+            ) from error
+        raise SandboxError(_first_line(error)) from error
+    finally:
+        timer.cancel()
+        timer.join()  # an interrupt already under way must finish before the close
+    return QueryResult(
+        columns=_unique_names([column[0] for column in description]),
+        rows=rows[: limits.max_rows],
+        truncated=len(rows) > limits.max_rows,
+        seconds=time.monotonic() - started,
+    )
+
+
+def _unique_names(names: list[str]) -> tuple[str, ...]:
+    """Suffix repeated names as DuckDB does for subqueries: ``a, a, a`` -> ``a, a_1, a_2``."""
+    unique: list[str] = []
+    for name in names:
+        candidate, suffix = name, 0
+        while candidate in unique:
+            suffix += 1
+            candidate = f"{name}_{suffix}"
+        unique.append(candidate)
+    return tuple(unique)
+
+
+def _first_line(error: Exception) -> str:
+    """DuckDB's message without the caret diagram or hints that follow its first line."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

@@ -1,0 +1,389 @@
+"""Writing the warehouse: one episode per transaction, then a read snapshot for everyone else.
+
+DIR/.work/toon.duckdb   the indexer's own database; only the one writing process opens it
+DIR/toon.duckdb         the published snapshot readers open (the duckdb CLI, `toon sql`, the
+                        dashboard): a copy of the work database, replaced by rename
+DIR/faces.faiss         the vectors of the published faces, replaced by rename
+
+Why a snapshot: DuckDB lets one process write a file and locks every other process out of it,
+even read-only ones. Readers therefore never open the file the indexer writes; after each
+episode the indexer checkpoints, copies its database beside the snapshot, fsyncs and renames it
+over the old one. A reader that already has the old file open keeps reading it (the rename
+does not touch the open inode); the next one opens the new one. No reader waits, and the
+indexer never waits on a reader.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from warehouse import schema, vectors
+
+SNAPSHOT = "toon.duckdb"
+FAISS = "faces.faiss"
+WORK = ".work"
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """One row of `episodes`: what the pass learnt of a file, faces or not."""
+
+    episode_id: str
+    title: str
+    path: str
+    sha256: str
+    status: str  # 'indexed' or 'failed'
+    error: str | None = None
+    duration_s: float | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    frames: int | None = None
+    sample_fps: float | None = None
+    model_sha256: str | None = None
+    cascades_sha256: str | None = None
+    index_seconds: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in ("indexed", "failed"):
+            raise ValueError(f"status must be 'indexed' or 'failed', got {self.status!r}")
+
+
+@dataclass(frozen=True)
+class EpisodeFaces:
+    """Every face one episode's pass kept: N faces as parallel arrays, plus the S sampled frames.
+
+    Attributes:
+        time_s, frame: (N,) when each face was seen.
+        character: (N,) str.
+        xyxy: (N, 4) pixels.
+        probs: (N, 7) emotion probabilities in `schema.EMOTIONS` order.
+        track: (N,) int, the face's track within the episode (0, 1, ...).
+        seconds: (N,) screen time each face stands for.
+        filled: (N,) bool, made by filling a gap in a track.
+        character_confidence: (N,).
+        embedding: (N, D) float32, L2-normalised.
+        thumbnails: N JPEG byte strings.
+        sample_frame, sample_time_s: (S,) every frame the pass looked at.
+    """
+
+    time_s: np.ndarray
+    frame: np.ndarray
+    character: np.ndarray
+    xyxy: np.ndarray
+    probs: np.ndarray
+    track: np.ndarray
+    seconds: np.ndarray
+    filled: np.ndarray
+    character_confidence: np.ndarray
+    embedding: np.ndarray
+    thumbnails: list[bytes]
+    sample_frame: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    sample_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        n = len(self.time_s)
+        for name in ("frame", "character", "track", "seconds", "filled", "character_confidence"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"{name} has {len(getattr(self, name))} rows, time_s has {n}")
+        if self.xyxy.shape != (n, 4):
+            raise ValueError(f"xyxy must be ({n}, 4), got {self.xyxy.shape}")
+        if self.probs.shape != (n, len(schema.EMOTIONS)):
+            raise ValueError(f"probs must be ({n}, {len(schema.EMOTIONS)}), got {self.probs.shape}")
+        if self.embedding.ndim != 2 or len(self.embedding) != n or len(self.thumbnails) != n:
+            raise ValueError("embedding and thumbnails need one entry per face")
+        if len(self.sample_frame) != len(self.sample_time_s):
+            raise ValueError("sample_frame and sample_time_s differ in length")
+
+    def __len__(self) -> int:
+        return len(self.time_s)
+
+
+@dataclass(frozen=True)
+class KnownEpisode:
+    """What the warehouse already holds of a file, to decide whether to index it again."""
+
+    episode_id: str
+    path: str
+    sha256: str
+    status: str
+    model_sha256: str | None
+    cascades_sha256: str | None
+
+
+def _fsync_copy(src: Path, dst: Path) -> None:
+    tmp = dst.with_name(dst.name + ".part")
+    shutil.copyfile(src, tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, dst)
+    dir_fd = os.open(dst.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Warehouse:
+    """The writing side of a warehouse folder; one process at a time.
+
+    Example:
+        >>> with Warehouse(Path("wh")) as wh:
+        ...     wh.write_episode(record, faces)   # one transaction
+        ...     wh.publish()                      # readers see it from now on
+    """
+
+    def __init__(self, folder: Path) -> None:
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(f"{folder}: exists and is not a folder")
+        (folder / WORK).mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.work_path = folder / WORK / SNAPSHOT
+        if not self.work_path.exists() and (folder / SNAPSHOT).exists():
+            shutil.copyfile(folder / SNAPSHOT, self.work_path)  # adopt a published warehouse
+        try:
+            self.con = duckdb.connect(str(self.work_path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise ValueError(
+                    f"{folder}: another process is indexing into this warehouse"
+                ) from None
+            raise ValueError(f"{self.work_path}: cannot open ({exc})") from None
+        if not schema.is_created(self.con):
+            schema.create(self.con)
+        self.index = self._load_vectors()
+
+    # -- reading what is there ---------------------------------------------------------------
+
+    def known(self) -> list[KnownEpisode]:
+        rows = self.con.execute(
+            "SELECT episode_id, path, sha256, status, model_sha256, cascades_sha256 "
+            "FROM episodes ORDER BY episode_id"
+        ).fetchall()
+        return [KnownEpisode(*r) for r in rows]
+
+    def set_cast(self, characters: tuple[str, ...]) -> None:
+        """Record which characters the cascades look for (evaluation owes only their faces)."""
+        self.con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('cast', ?)", [",".join(sorted(characters))]
+        )
+
+    def face_count(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM faces").fetchone()[0])
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write_episode(self, record: EpisodeRecord, faces: EpisodeFaces | None = None) -> None:
+        """Replace everything stored under `record.episode_id` in one transaction.
+
+        The episode's rows, vectors and thumbnails land together or not at all; the in-memory
+        FAISS index follows only once the transaction has committed.
+        """
+        faces = faces if faces is not None else _no_faces()
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            old_ids = self._delete(record.episode_id)
+            face_ids = self._take_ids("next_face_id", len(faces))
+            track_base = self._take_ids(
+                "next_track_id", int(faces.track.max()) + 1 if len(faces) else 0
+            )
+            con.execute(
+                "INSERT INTO episodes VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.episode_id,
+                    record.title,
+                    record.path,
+                    record.sha256,
+                    record.duration_s,
+                    record.fps,
+                    record.width,
+                    record.height,
+                    record.status,
+                    record.error,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    record.frames,
+                    record.sample_fps,
+                    len(faces.sample_frame),
+                    len(faces),
+                    record.model_sha256,
+                    record.cascades_sha256,
+                    record.index_seconds,
+                ],
+            )
+            if len(faces):
+                self._insert_faces(record.episode_id, faces, face_ids, track_base)
+            if len(faces.sample_frame):
+                samples = pa.table(
+                    {
+                        "episode_id": pa.array([record.episode_id] * len(faces.sample_frame)),
+                        "frame": pa.array(faces.sample_frame.astype(np.int32)),
+                        "time_s": pa.array(faces.sample_time_s.astype(np.float64)),
+                    }
+                )
+                con.register("new_samples", samples)
+                con.execute("INSERT INTO samples SELECT * FROM new_samples")
+                con.unregister("new_samples")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        vectors.remove(self.index, old_ids)
+        if len(faces) and self.index.ntotal == 0 and self.index.d != faces.embedding.shape[1]:
+            self.index = vectors.new_index(faces.embedding.shape[1])
+        vectors.add(self.index, face_ids, faces.embedding)
+
+    def _delete(self, episode_id: str) -> np.ndarray:
+        old = self.con.execute(
+            "SELECT face_id FROM faces WHERE episode_id = ?", [episode_id]
+        ).fetchnumpy()["face_id"]
+        old = np.asarray(old, np.int64)
+        for table in ("embeddings", "thumbnails"):
+            self.con.execute(
+                f"DELETE FROM {table} WHERE face_id IN "
+                "(SELECT face_id FROM faces WHERE episode_id = ?)",
+                [episode_id],
+            )
+        for table in ("faces", "samples", "episodes"):
+            self.con.execute(f"DELETE FROM {table} WHERE episode_id = ?", [episode_id])
+        return old
+
+    def _take_ids(self, key: str, n: int) -> np.ndarray:
+        """n fresh ids from a counter kept in `meta`: ids are never reused, so a stale FAISS
+        file can never point at another face."""
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        start = int(row[0]) if row else 1
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(start + n)])
+        return np.arange(start, start + n, dtype=np.int64)
+
+    def _insert_faces(
+        self, episode_id: str, faces: EpisodeFaces, face_ids: np.ndarray, track_base: np.ndarray
+    ) -> None:
+        n = len(faces)
+        probs = faces.probs.astype(np.float64)
+        best = probs.argmax(1)
+        xyxy = np.round(faces.xyxy).astype(np.int32)
+        columns = {
+            "face_id": pa.array(face_ids),
+            "episode_id": pa.array([episode_id] * n),
+            "time_s": pa.array(faces.time_s.astype(np.float64)),
+            "frame": pa.array(faces.frame.astype(np.int32)),
+            "character": pa.array([str(c) for c in faces.character]),
+            "x1": pa.array(xyxy[:, 0]),
+            "y1": pa.array(xyxy[:, 1]),
+            "x2": pa.array(xyxy[:, 2]),
+            "y2": pa.array(xyxy[:, 3]),
+            "emotion": pa.array([schema.EMOTIONS[i] for i in best]),
+            "confidence": pa.array(probs[np.arange(n), best]),
+            "track_id": pa.array(track_base[0] + faces.track.astype(np.int64)),
+        }
+        for j, name in enumerate(schema.PROB_COLUMNS):
+            columns[name] = pa.array(probs[:, j])
+        columns |= {
+            "seconds": pa.array(faces.seconds.astype(np.float64)),
+            "filled": pa.array(faces.filled.astype(bool)),
+            "character_confidence": pa.array(faces.character_confidence.astype(np.float64)),
+        }
+        emb = np.ascontiguousarray(faces.embedding, np.float32)
+        tables = {
+            "faces": pa.table(columns),
+            "embeddings": pa.table(
+                {
+                    "face_id": pa.array(face_ids),
+                    "vector": pa.ListArray.from_arrays(
+                        pa.array(np.arange(0, emb.size + 1, emb.shape[1], dtype=np.int32)),
+                        pa.array(emb.ravel()),
+                    ),
+                }
+            ),
+            "thumbnails": pa.table(
+                {"face_id": pa.array(face_ids), "jpeg": pa.array(faces.thumbnails, pa.binary())}
+            ),
+        }
+        for table, data in tables.items():
+            self.con.register("new_rows", data)
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+            self.con.unregister("new_rows")
+
+    # -- publishing --------------------------------------------------------------------------
+
+    def publish(self) -> None:
+        """Make what is committed visible to readers: vectors first, then the database.
+
+        Between the two renames a reader may find vectors whose faces it cannot see yet; every
+        query joins vectors to `faces`, so those are skipped, never shown wrong.
+        """
+        self.con.execute("FORCE CHECKPOINT")
+        vectors.write(self.index, self.folder / FAISS)
+        _fsync_copy(self.work_path, self.folder / SNAPSHOT)
+
+    def _load_vectors(self):  # noqa: ANN202
+        """The published FAISS file when it matches the embeddings table, else a rebuild."""
+        ids = np.sort(
+            np.asarray(
+                self.con.execute("SELECT face_id FROM embeddings").fetchnumpy()["face_id"],
+                np.int64,
+            )
+        )
+        path = self.folder / FAISS
+        if path.exists():
+            try:
+                index = vectors.read(path)
+                if np.array_equal(np.sort(vectors.ids_of(index)), ids):
+                    return index
+            except ValueError:
+                pass  # damaged: rebuilt below from the warehouse, which is the truth
+        return rebuild_vectors(self.con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def rebuild_vectors(con: duckdb.DuckDBPyConnection, dim: int | None = None):  # noqa: ANN201
+    """A FAISS index of every vector in the `embeddings` table, in face_id order."""
+    table = con.sql("SELECT face_id, vector FROM embeddings ORDER BY face_id").to_arrow_table()
+    ids = table.column("face_id").to_numpy().astype(np.int64)
+    if len(ids):
+        flat = table.column("vector").combine_chunks().flatten().to_numpy()
+        emb = flat.astype(np.float32).reshape(len(ids), -1)
+        index = vectors.new_index(emb.shape[1])
+        vectors.add(index, ids, emb)
+        return index
+    return vectors.new_index(dim or 128)
+
+
+def _no_faces() -> EpisodeFaces:
+    return EpisodeFaces(
+        time_s=np.zeros(0),
+        frame=np.zeros(0, np.int64),
+        character=np.zeros(0, dtype=object),
+        xyxy=np.zeros((0, 4)),
+        probs=np.zeros((0, len(schema.EMOTIONS))),
+        track=np.zeros(0, np.int64),
+        seconds=np.zeros(0),
+        filled=np.zeros(0, bool),
+        character_confidence=np.zeros(0),
+        embedding=np.zeros((0, 128), np.float32),
+        thumbnails=[],
+    )
