@@ -1,0 +1,140 @@
+"""`toon index` over a folder, run as a user runs it, against a real warehouse folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import faiss
+import pytest
+
+from indexer.library import _decide
+from toon.cli import main
+from warehouse.store import KnownEpisode
+
+
+def index(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, dict]:
+    rc = main(["index", *args, "--json"])
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out  # one JSON line
+    return rc, json.loads(out)
+
+
+def counts(folder: Path) -> tuple[int, int, int]:
+    with duckdb.connect(str(folder / "toon.duckdb"), read_only=True) as con:
+        faces = con.execute("SELECT count(*) FROM faces").fetchone()[0]
+        episodes = con.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    return faces, episodes, faiss.read_index(str(folder / "faces.faiss")).ntotal
+
+
+def test_index_then_rerun_adds_nothing(
+    episodes_640: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    wh = tmp_path / "wh"
+    rc, report = index(capsys, str(episodes_640), "--warehouse", str(wh))
+    assert rc == 0
+    assert (report["indexed"], report["skipped"], report["failed"]) == (3, 0, 0)
+    faces, episodes, ntotal = counts(wh)
+    assert faces == report["faces"] > 0 and episodes == 3 and ntotal == faces
+    rc, again = index(capsys, str(episodes_640), "--warehouse", str(wh))
+    assert rc == 0
+    assert (again["indexed"], again["skipped"]) == (0, 3)
+    assert {e["reason"] for e in again["episodes"]} == {"already indexed"}
+    assert counts(wh) == (faces, episodes, ntotal)
+    assert not list(wh.glob("*.part"))
+
+
+def test_changed_file_replaces_its_rows_and_bad_file_fails_alone(
+    episodes_640: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    first, second = sorted(episodes_640.glob("*.mp4"))[:2]
+    shutil.copy(first, lib / "ep.mp4")
+    (lib / "broken.mkv").write_bytes(b"not a video at all" * 50)
+    wh = tmp_path / "wh"
+    rc, report = index(capsys, str(lib), "--warehouse", str(wh))
+    assert rc == 1  # some episodes failed
+    by_id = {e["episode_id"]: e for e in report["episodes"]}
+    assert by_id["broken"]["status"] == "failed" and "broken.mkv" in by_id["broken"]["reason"]
+    assert by_id["ep"]["status"] == "indexed"
+    with duckdb.connect(str(wh / "toon.duckdb"), read_only=True) as con:
+        status = dict(con.execute("SELECT episode_id, status FROM episodes").fetchall())
+        old_ids = {r[0] for r in con.execute("SELECT face_id FROM faces").fetchall()}
+    assert status == {"broken": "failed", "ep": "indexed"}
+
+    shutil.copy(second, lib / "ep.mp4")  # the user replaced the file
+    (lib / "broken.mkv").unlink()
+    rc, report = index(capsys, str(lib), "--warehouse", str(wh))
+    assert rc == 0 and report["indexed"] == 1
+    with duckdb.connect(str(wh / "toon.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT DISTINCT episode_id FROM faces").fetchall()
+        new_ids = {r[0] for r in con.execute("SELECT face_id FROM faces").fetchall()}
+    assert rows == [("ep",)]
+    assert new_ids and not new_ids & old_ids  # replaced, ids never reused
+    faces, _, ntotal = counts(wh)
+    assert faces == ntotal == report["faces"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{tmp}/missing", "--warehouse", "{tmp}/wh"], "missing: no such file or folder"),
+        (["{tmp}", "--warehouse", "{tmp}/wh"], "no video files"),
+        (["{tmp}", "--warehouse", "{tmp}/wh", "--model", "{tmp}"], "not a model folder"),
+        (["{tmp}", "--warehouse", "{tmp}/wh", "--cascades", "{tmp}"], "no cascade XML"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
+) -> None:
+    rc = main(["index", *[a.format(tmp=tmp_path) for a in args]])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and message in err[0]
+    assert not (tmp_path / "wh" / "toon.duckdb").exists()
+
+
+def test_sample_fps_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["index", str(tmp_path), "--warehouse", str(tmp_path / "wh"), "--sample-fps", "0"])
+    assert stop.value.code == 2
+    assert "--sample-fps" in capsys.readouterr().err
+
+
+class _Indexer:  # what _decide reads of an Indexer
+    model_sha256 = "m1"
+
+    class cascades:  # noqa: N801
+        sha256 = "c1"
+
+
+@pytest.mark.parametrize(
+    ("known", "reindex", "expected"),
+    [
+        ([], False, ("ep", None)),
+        (
+            [KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m1", "c1")],
+            False,
+            ("ep", "already indexed"),
+        ),
+        (
+            [KnownEpisode("ep", "/y/ep.mp4", "h", "indexed", "m1", "c1")],
+            False,
+            ("ep", "same content as episode ep"),
+        ),
+        ([KnownEpisode("ep", "/x/ep.mp4", "old", "indexed", "m1", "c1")], False, ("ep", None)),
+        ([KnownEpisode("ep", "/x/ep.mp4", "h", "failed", "m1", "c1")], False, ("ep", None)),
+        ([KnownEpisode("ep", "/y/ep.mp4", "z", "indexed", "m1", "c1")], False, ("ep-h", None)),
+        ([KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m0", "c1")], True, ("ep", None)),
+    ],
+)
+def test_decide(known: list, reindex: bool, expected: tuple) -> None:
+    assert _decide(Path("/x/ep.mp4"), "h", known, _Indexer(), reindex) == expected
+
+
+def test_decide_other_model_needs_reindex() -> None:
+    known = [KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m0", "c1")]
+    episode_id, reason = _decide(Path("/x/ep.mp4"), "h", known, _Indexer(), False)
+    assert episode_id == "ep" and "--reindex" in reason
