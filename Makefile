@@ -19,9 +19,19 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(BIN)/toon synth episodes $(DEMO)/episodes --count 3 --seconds 20 --seed $(DEMO_SEED)
+	$(BIN)/toon synth episodes $(DEMO)/episodes --count 4 --seconds 30 --seed $(DEMO_SEED) --jobs 2
 	$(BIN)/toon synth sheet $(DEMO)/sheet.png --seed $(DEMO_SEED)
-	@echo "Demo episodes and their ground truth are in $(DEMO)/episodes; the contact sheet is $(DEMO)/sheet.png."
+	$(BIN)/toon index $(DEMO)/episodes --warehouse $(DEMO)/warehouse
+	@echo
+	@echo "The demo warehouse is $(DEMO)/warehouse (episodes and their truth: $(DEMO)/episodes). Try:"
+	@echo "  $(BIN)/toon rank --warehouse $(DEMO)/warehouse --emotion happy"
+	@echo "  $(BIN)/toon rank --warehouse $(DEMO)/warehouse --emotion angry --by character-episode"
+	@echo "  $(BIN)/toon sql --warehouse $(DEMO)/warehouse \"SELECT * FROM character_emotions ORDER BY character, share DESC\""
+	@echo "  $(BIN)/toon subtitles --warehouse $(DEMO)/warehouse s$(DEMO_SEED)-e01"
+	@echo "  $(BIN)/toon recommend --warehouse $(DEMO)/warehouse --like s$(DEMO_SEED)-e01"
+	@echo "  $(BIN)/toon references --warehouse $(DEMO)/warehouse --out $(DEMO)/references"
+	@echo "  $(BIN)/toon similar --warehouse $(DEMO)/warehouse $(DEMO)/references/tom/happy/<a face>.jpg"
+	@echo "  $(BIN)/toon evaluate-index --warehouse $(DEMO)/warehouse --truth $(DEMO)/episodes"
 
 test: install
 	$(BIN)/python -m pytest -q

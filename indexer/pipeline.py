@@ -29,9 +29,10 @@ OTHER = "other"
 
 @dataclass(frozen=True)
 class PassSettings:
-    # Frames looked at per second of video. Measured (BENCHMARKS.md): 2 keeps detection and
-    # emotion scores within 0.01 of 4 at about half the time; 1 starts to lose short shots.
-    sample_fps: float = 2.0
+    # Frames looked at per second of video. Measured on validation episodes (BENCHMARKS.md):
+    # 1, 1.5, 2 and 4 score within 0.02 of each other on detection and emotion, and the time
+    # grows with the rate, so the default is the cheapest of them.
+    sample_fps: float = 1.0
     # Sampled frames whose faces are classified in one model call (a GPU wants big batches;
     # 32 frames of 640x360 are about 22 MB).
     batch_frames: int = 32
