@@ -22,12 +22,22 @@ def snapshot_path(folder: Path) -> Path:
 
 
 def connect(folder: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the latest published snapshot."""
+    """A read-only connection to the latest published snapshot.
+
+    The snapshot is attached to a fresh in-memory database rather than opened with
+    `duckdb.connect(path)`: DuckDB keeps one instance per path in a process, so a second
+    `connect` while an older connection is open would see the old snapshot, not the new one.
+    """
     path = snapshot_path(folder)
+    con = duckdb.connect()
+    quoted = str(path).replace("'", "''")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        con.execute(f"ATTACH '{quoted}' AS snapshot (READ_ONLY)")
+        con.execute("USE snapshot")
     except duckdb.Error as exc:
+        con.close()
         raise ValueError(f"{path}: cannot open ({str(exc).splitlines()[0]})") from None
+    return con
 
 
 def face_index(folder: Path):  # noqa: ANN201

@@ -15,6 +15,7 @@ indexer never waits on a reader.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -148,15 +149,22 @@ class Warehouse:
         (folder / WORK).mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.work_path = folder / WORK / SNAPSHOT
-        if not self.work_path.exists() and (folder / SNAPSHOT).exists():
-            shutil.copyfile(folder / SNAPSHOT, self.work_path)  # adopt a published warehouse
+        # Our own lock, on a file nothing else opens: DuckDB's lock on the database is a POSIX
+        # record lock, which the process loses whenever any descriptor of that file is closed
+        # (copying the database to publish it is enough), and which does not exclude a second
+        # writer in the same process. flock() on its own descriptor has neither weakness.
+        self._lock = open(folder / WORK / "writer.lock", "w")  # noqa: SIM115
         try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise ValueError(f"{folder}: another process is indexing into this warehouse") from None
+        try:
+            if not self.work_path.exists() and (folder / SNAPSHOT).exists():
+                shutil.copyfile(folder / SNAPSHOT, self.work_path)  # adopt a published one
             self.con = duckdb.connect(str(self.work_path))
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise ValueError(
-                    f"{folder}: another process is indexing into this warehouse"
-                ) from None
+        except duckdb.Error as exc:
+            self._lock.close()
             raise ValueError(f"{self.work_path}: cannot open ({exc})") from None
         if not schema.is_created(self.con):
             schema.create(self.con)
@@ -189,6 +197,14 @@ class Warehouse:
         FAISS index follows only once the transaction has committed.
         """
         faces = faces if faces is not None else _no_faces()
+        if record.status != "indexed" and len(faces):
+            raise ValueError(f"episode {record.episode_id}: a failed episode has no faces")
+        dim = faces.embedding.shape[1]
+        if len(faces) and self.index.ntotal and dim != self.index.d:
+            raise ValueError(
+                f"episode {record.episode_id}: {dim}-d embeddings, but the warehouse holds "
+                f"{self.index.d}-d ones (a different model; index into a new warehouse)"
+            )
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -347,6 +363,7 @@ class Warehouse:
 
     def close(self) -> None:
         self.con.close()
+        self._lock.close()
 
     def __enter__(self) -> Warehouse:
         return self
