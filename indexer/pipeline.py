@@ -124,7 +124,9 @@ def run_pass(
             )
             for o, g in zip(filled, fills, strict=True):
                 o.filled, o.track = True, g.track
-            made += filled
+            # a fill is kept only when the model sees the track's character in it: the face
+            # may have left, or turned away, between the two ends
+            made += [o for o, g in zip(filled, fills, strict=True) if _label(o, head) == g.label]
             keep = settings.tracks.max_gap
             recent = {k: v for k, v in recent.items() if k >= len(sample_frame) - keep}
             clock["classify"] += time.perf_counter() - t4

@@ -58,6 +58,7 @@ class GapFill:
     track: int
     sample: int
     xyxy: np.ndarray
+    label: object = None  # what the track's faces look like; a fill must look the same
 
 
 @dataclass
