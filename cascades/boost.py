@@ -38,6 +38,16 @@ class StageConfig:
     max_weak: int = 120  # give up on a stage's false-alarm target beyond this many stumps
     weight_trim: float = 0.95  # fit each stump on the samples holding this much weight
 
+    def __post_init__(self) -> None:
+        if not 0 < self.min_hit_rate <= 1:
+            raise ValueError(f"min_hit_rate must be in (0, 1], got {self.min_hit_rate}")
+        if not 0 < self.max_false_alarm <= 1:
+            raise ValueError(f"max_false_alarm must be in (0, 1], got {self.max_false_alarm}")
+        if self.max_weak < 1:
+            raise ValueError(f"max_weak must be at least 1, got {self.max_weak}")
+        if not 0 < self.weight_trim <= 1:
+            raise ValueError(f"weight_trim must be in (0, 1], got {self.weight_trim}")
+
 
 def _binned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo = values.min(axis=0)

@@ -1,36 +1,23 @@
-"""Box helpers: xyxy pixels everywhere, (N, 4) float arrays."""
+"""Box helpers: xyxy pixels everywhere, (N, 4) float arrays.
+
+IoU and intersection are `synth.detections`' (re-exported here): one box maths for the house.
+"""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
+from synth.detections import intersection, iou
 
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Intersection over union of every box in `a` (N, 4) with every box in `b` (M, 4): (N, M).
-
-    Example:
-        >>> iou(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10]])).round(3)
-        array([[0.333]])
-    """
-    inter = _intersection(a, b)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+__all__ = ["covered", "crop_resized", "intersection", "iou", "square_around"]
 
 
 def covered(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Fraction of each box in `b` (M, 4) that each box in `a` (N, 4) covers: (N, M)."""
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return _intersection(a, b) / np.maximum(area_b[None, :], 1e-9)
-
-
-def _intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = np.asarray(a, np.float64).reshape(-1, 4)
     b = np.asarray(b, np.float64).reshape(-1, 4)
-    w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    return np.clip(w, 0, None) * np.clip(h, 0, None)
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return intersection(a, b) / np.maximum(area_b[None, :], 1e-9)
 
 
 def square_around(xyxy: np.ndarray, scale: float = 1.0) -> np.ndarray:

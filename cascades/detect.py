@@ -12,6 +12,9 @@ import cv2
 import numpy as np
 
 from cascades.channel import Channel
+from synth.detections import xywh_to_xyxy, xyxy_to_xywh
+
+GROUP_EPS = 0.2  # how far apart windows may lie and still group: detectMultiScale's own value
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,32 @@ def settings_path(cascade_path: Path) -> Path:
     return cascade_path.with_suffix(".json")
 
 
+def settings_from_json(detect: dict) -> DetectSettings:
+    """`DetectSettings` from the `detect` object of a settings JSON (missing keys: defaults).
+
+    Raises:
+        ValueError: a value is out of range or of the wrong kind.
+    """
+    names = {f.name for f in dataclasses.fields(DetectSettings)} - {"channel"}
+    try:
+        channel = Channel.from_json(detect["channel"]) if "channel" in detect else Channel.grey()
+        return DetectSettings(**{k: v for k, v in detect.items() if k in names}, channel=channel)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"bad detection settings ({exc})") from None
+
+
+def settings_document(settings: DetectSettings, **extra: object) -> dict:
+    """The settings JSON as a dict: `extra`'s keys in order, with `detect` set from `settings`."""
+    data = dict(extra)
+    data["detect"] = dataclasses.asdict(settings) | {"channel": settings.channel.as_json()}
+    return data
+
+
+def settings_text(document: dict) -> str:
+    """How a settings document is written to `<cascade>.json`."""
+    return json.dumps(document, indent=2) + "\n"
+
+
 def load_settings(cascade_path: Path) -> tuple[DetectSettings, dict]:
     """Settings beside the cascade (defaults when there is no JSON) and the JSON's other keys."""
     path = settings_path(cascade_path)
@@ -65,15 +94,10 @@ def load_settings(cascade_path: Path) -> tuple[DetectSettings, dict]:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not JSON ({exc})") from None
-    names = {f.name for f in dataclasses.fields(DetectSettings)} - {"channel"}
-    detect = data.get("detect", {})
     try:
-        channel = Channel.from_json(detect["channel"]) if "channel" in detect else Channel.grey()
-        settings = DetectSettings(
-            **{k: v for k, v in detect.items() if k in names}, channel=channel
-        )
-    except (TypeError, ValueError, KeyError) as exc:
-        raise ValueError(f"{path}: bad detection settings ({exc})") from None
+        settings = settings_from_json(data.get("detect", {}))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
     return settings, data
 
 
@@ -81,10 +105,8 @@ def save_settings(cascade_path: Path, settings: DetectSettings, **extra: object)
     """Write `<cascade>.json` atomically, keeping keys already there that `extra` doesn't set."""
     path = settings_path(cascade_path)
     _, data = load_settings(cascade_path) if path.exists() else (None, {})
-    data.update(extra)
-    data["detect"] = dataclasses.asdict(settings) | {"channel": settings.channel.as_json()}
     tmp = path.with_name(path.name + ".part")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.write_text(settings_text(settings_document(settings, **(data | extra))))
     os.replace(tmp, path)
     return path
 
@@ -136,8 +158,7 @@ class Detector:
         )
         if len(rects) == 0:
             return np.zeros((0, 4))
-        r = (np.asarray(rects, np.float64) - [pad, pad, 0, 0]) / s.downscale
-        return np.stack([r[:, 0], r[:, 1], r[:, 0] + r[:, 2], r[:, 1] + r[:, 3]], axis=1)
+        return xywh_to_xyxy((np.asarray(rects, np.float64) - [pad, pad, 0, 0]) / s.downscale)
 
     def detect(self, image: np.ndarray, settings: DetectSettings | None = None) -> np.ndarray:
         """Face boxes (N, 4) xyxy in pixels of a BGR `image`, clipped to it."""
@@ -159,3 +180,19 @@ def windows_to_boxes(
     boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, frame_hw[1])
     boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, frame_hw[0])
     return boxes
+
+
+def group_windows(windows: np.ndarray, min_neighbors: int) -> np.ndarray:
+    """Raw (N, 4) xyxy windows grouped as `detectMultiScale` groups them: (M, 4) xyxy.
+
+    With `min_neighbors` 0 the windows are kept as they are, as OpenCV keeps them.
+
+    Example:
+        >>> group_windows(np.array([[0, 0, 24, 24], [1, 0, 25, 24]], float), 1)
+        array([[ 0.,  0., 24., 24.]])
+    """
+    if not len(windows) or min_neighbors <= 0:
+        return windows
+    rects = np.round(xyxy_to_xywh(windows)).astype(np.int32).tolist()
+    grouped, _ = cv2.groupRectangles(rects, min_neighbors, GROUP_EPS)
+    return xywh_to_xyxy(grouped)

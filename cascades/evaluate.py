@@ -2,70 +2,57 @@
 
 A detection is a hit when its IoU with an owed face of the character is >= 0.5 (each face matched
 once, best IoU first). Faces with `visible` < 0.5 are "don't care": not owed, and a detection on one
-is neither a hit nor a false positive. Frames are decoded once and every setting is scored on them.
+is neither a hit nor a false positive. Frames stream from the episodes one at a time; every way of
+detecting (a cascade run, or raw windows grouped as OpenCV groups them) is scored by one loop.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from cascades.boxes import iou
-from cascades.detect import Detector, DetectSettings, windows_to_boxes
-from cascades.samples import truth_episodes
-from synth.truth import DONT_CARE_VISIBLE, read_truth
+from cascades.detect import Detector, DetectSettings, group_windows, windows_to_boxes
+from cascades.samples import truth_frames
+from synth.detections import iou
+from synth.truth import DONT_CARE_VISIBLE
 
 MATCH_IOU = 0.5
 
 
 @dataclass(frozen=True)
 class EvalFrame:
+    """One frame and what evaluation needs of its truth, boxes (K, 4) xyxy in pixels."""
+
     image: np.ndarray  # BGR
     owed_xyxy: np.ndarray  # the character's faces with visible >= 0.5
     ignore_xyxy: np.ndarray  # its faces with visible < 0.5
     others: dict[str, np.ndarray] = field(default_factory=dict)  # other characters' faces
 
 
-def eval_frames(folder: Path, character: str, frame_step: int = 1) -> list[EvalFrame]:
-    """Decode every `frame_step`-th frame of the episodes in `folder` with its truth."""
-    frames = []
-    for video, truth in truth_episodes(folder):
-        rows: dict[int, list] = {}
-        for r in read_truth(truth):
-            rows.setdefault(r.frame, []).append(r)
-        cap = cv2.VideoCapture(str(video))
-        index = 0
-        while cap.grab():
-            if index % frame_step == 0:
-                _, bgr = cap.retrieve()
-                here = rows.get(index, [])
-                mine = [r for r in here if r.character == character]
-                others: dict[str, list] = {}
-                for r in here:
-                    if r.character != character and r.visible >= DONT_CARE_VISIBLE:
-                        others.setdefault(r.character, []).append(r.xyxy)
-                frames.append(
-                    EvalFrame(
-                        bgr,
-                        np.array(
-                            [r.xyxy for r in mine if r.visible >= DONT_CARE_VISIBLE], np.float64
-                        ).reshape(-1, 4),
-                        np.array(
-                            [r.xyxy for r in mine if r.visible < DONT_CARE_VISIBLE], np.float64
-                        ).reshape(-1, 4),
-                        {k: np.array(v, np.float64) for k, v in others.items()},
-                    )
-                )
-            index += 1
-        cap.release()
-    if not frames:
+def eval_frames(folder: Path, character: str, frame_step: int = 1) -> Iterator[EvalFrame]:
+    """Every `frame_step`-th frame of the episodes in `folder` with its truth, one at a time.
+
+    Frames and truth checks are `cascades.samples.truth_frames`'; raises ValueError (once
+    iterated to the end) when there was no frame at all.
+    """
+    n = 0
+    for tf in truth_frames(folder, frame_step):
+        owed, ignore = tf.faces_of(character)
+        others: dict[str, list] = {}
+        for r in tf.rows:
+            if r.character != character and r.visible >= DONT_CARE_VISIBLE:
+                others.setdefault(r.character, []).append(r.xyxy)
+        n += 1
+        yield EvalFrame(
+            tf.frame.bgr, owed, ignore, {k: np.array(v, np.float64) for k, v in others.items()}
+        )
+    if not n:
         raise ValueError(f"{folder}: no frames to evaluate on")
-    return frames
 
 
 def _centres_inside(dets: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -128,20 +115,22 @@ class Score:
             "confused_with": {k: round(v, 4) for k, v in self.confused_with.items()},
         }
 
+    @property
+    def worst_confusion(self) -> float:
+        """The largest share in `confused_with` (0 when no other character was shown)."""
+        return max(self.confused_with.values(), default=0.0)
 
-def score(
-    detector: Detector, frames: Iterable[EvalFrame], settings: DetectSettings | None = None
-) -> Score:
-    """Run the detector on every frame and score it."""
-    s = settings or detector.settings
+
+def score_detections(detected: Iterable[tuple[np.ndarray, EvalFrame]]) -> Score:
+    """Score (N, 4) xyxy detections against the truth of the frame each came from.
+
+    The one scoring loop: `score` feeds it a cascade's detections, `score_windows` raw windows
+    grouped after the fact. `ms_per_frame` is 0: what was timed is the caller's to say.
+    """
     hits = fps = owed = n = 0
-    seconds = 0.0
     other_frames: dict[str, int] = {}
     other_hit: dict[str, int] = {}
-    for f in frames:
-        t0 = time.perf_counter()
-        dets = detector.detect(f.image, s)
-        seconds += time.perf_counter() - t0
+    for dets, f in detected:
         h, fp, fp_mask = match(dets, f.owed_xyxy, f.ignore_xyxy)
         hits, fps, owed, n = hits + h, fps + fp, owed + len(f.owed_xyxy), n + 1
         _count_confusion(dets, fp_mask, f, other_frames, other_hit)
@@ -152,7 +141,7 @@ def score(
         precision,
         recall,
         f1,
-        1000 * seconds / max(n, 1),
+        0.0,
         n,
         hits,
         fps,
@@ -161,31 +150,42 @@ def score(
     )
 
 
+def score(
+    detector: Detector, frames: Iterable[EvalFrame], settings: DetectSettings | None = None
+) -> Score:
+    """Run the detector on every frame (streamed: frames are not kept) and score it."""
+    s = settings or detector.settings
+    seconds = 0.0
+
+    def detected() -> Iterator[tuple[np.ndarray, EvalFrame]]:
+        nonlocal seconds
+        for f in frames:
+            t0 = time.perf_counter()
+            dets = detector.detect(f.image, s)
+            seconds += time.perf_counter() - t0
+            yield dets, f
+
+    result = score_detections(detected())
+    return dataclasses.replace(result, ms_per_frame=1000 * seconds / max(result.frames, 1))
+
+
 def score_windows(
-    raw: list[np.ndarray], frames: list[EvalFrame], settings: DetectSettings, min_neighbors: int
-) -> tuple[float, float, float, float]:
-    """Precision, recall, F1 and the worst confusion with another character (the share of the
-    frames showing it with a false detection on its face), from raw (ungrouped) windows grouped
-    as OpenCV groups them."""
-    hits = fps = owed = 0
-    other_frames: dict[str, int] = {}
-    other_hit: dict[str, int] = {}
-    for windows, f in zip(raw, frames, strict=True):
-        if len(windows) and min_neighbors > 0:
-            rects = np.column_stack([windows[:, :2], windows[:, 2:] - windows[:, :2]])
-            grouped, _ = cv2.groupRectangles(
-                np.round(rects).astype(np.int32).tolist(), min_neighbors, 0.2
-            )
-            g = np.asarray(grouped, np.float64).reshape(-1, 4)
-            windows = np.column_stack([g[:, :2], g[:, :2] + g[:, 2:]])
-        dets = windows_to_boxes(windows, settings.box_aspect, f.image.shape[:2])
-        h, fp, fp_mask = match(dets, f.owed_xyxy, f.ignore_xyxy)
-        hits, fps, owed = hits + h, fps + fp, owed + len(f.owed_xyxy)
-        _count_confusion(dets, fp_mask, f, other_frames, other_hit)
-    precision = hits / max(hits + fps, 1)
-    recall = hits / max(owed, 1)
-    confused = max((other_hit.get(k, 0) / v for k, v in other_frames.items()), default=0.0)
-    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-9), confused
+    raw: Iterable[np.ndarray],
+    frames: Iterable[EvalFrame],
+    settings: DetectSettings,
+    min_neighbors: int,
+) -> Score:
+    """Score raw (ungrouped) windows, one (N, 4) xyxy array per frame, grouped with
+    `min_neighbors` as OpenCV groups them and shaped into boxes by `settings` (untimed)."""
+    return score_detections(
+        (
+            windows_to_boxes(
+                group_windows(windows, min_neighbors), settings.box_aspect, f.image.shape[:2]
+            ),
+            f,
+        )
+        for windows, f in zip(raw, frames, strict=True)
+    )
 
 
 def _count_confusion(

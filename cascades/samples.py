@@ -18,7 +18,11 @@ import cv2
 import numpy as np
 
 from cascades.channel import Channel
-from synth.truth import DONT_CARE_VISIBLE, read_truth
+from synth.detections import xywh_to_xyxy
+from synth.frames import Frame, VideoInfo, probe, read_frames
+from synth.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 
 @dataclass(frozen=True)
@@ -82,47 +86,80 @@ def truth_episodes(folder: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
+@dataclass(frozen=True)
+class TruthFrame:
+    """One decoded frame of an episode and every truth row drawn in it (checked against it)."""
+
+    source: str  # "<video>:<frame index>"
+    frame: Frame
+    rows: tuple[TruthRow, ...]
+
+    def faces_of(self, character: str) -> tuple[np.ndarray, np.ndarray]:
+        """The character's (K, 4) faces owed a detection and its (M, 4) "don't care" ones."""
+        mine = [r for r in self.rows if r.character == character]
+        return (
+            _boxes([r.xyxy for r in mine if r.visible >= DONT_CARE_VISIBLE]),
+            _boxes([r.xyxy for r in mine if r.visible < DONT_CARE_VISIBLE]),
+        )
+
+
+def _checked_truth(video: Path, truth: Path) -> tuple[VideoInfo, dict[int, list[TruthRow]]]:
+    """The video's size and frame count, and its truth rows by frame, all checked against it."""
+    info = probe(video)
+    by_frame: dict[int, list[TruthRow]] = {}
+    for row in read_truth(truth):
+        _check_box(truth, f" (frame {row.frame})", row.xyxy, info.resolution_wh)
+        if not 0 <= row.frame < info.frames:
+            raise ValueError(
+                f"{truth}: frame {row.frame} is outside {video.name}, which has "
+                f"{info.frames} frames"
+            )
+        by_frame.setdefault(row.frame, []).append(row)
+    return info, by_frame
+
+
+def check_truth_folder(folder: Path) -> None:
+    """Check every truth file in `folder` against its video's header, decoding nothing.
+
+    Raises:
+        ValueError, OSError: the first bad episode, as `truth_frames` would find it.
+    """
+    for video, truth in truth_episodes(folder):
+        _checked_truth(video, truth)
+
+
+def truth_frames(folder: Path, frame_step: int = 1) -> Iterator[TruthFrame]:
+    """Every `frame_step`-th frame of every episode in `folder`, one at a time, with its truth.
+
+    Each truth file is checked whole before its video is read: every box inside the frame,
+    every frame number inside the video. Frames come from `synth.frames.read_frames` and stop
+    at the frame count the container states (the count the truth is checked against); a video
+    that ends before it is an error.
+    """
+    for video, truth in truth_episodes(folder):
+        info, by_frame = _checked_truth(video, truth)
+        stream = read_frames(video, frame_step=frame_step)
+        for frame in stream:
+            if frame.index >= info.frames:
+                break
+            rows = tuple(by_frame.get(frame.index, ()))
+            yield TruthFrame(f"{video}:{frame.index}", frame, rows)
+        if stream.frames_decoded < info.frames:  # the video ends before its stated length
+            raise ValueError(f"{video}: cannot decode frame {stream.frames_decoded}")
+
+
 def frames_from_truth(
     folder: Path, character: str, frame_step: int = 1
 ) -> Iterator[AnnotatedFrame]:
     """Every `frame_step`-th frame of every episode in `folder`, with `character`'s faces.
 
-    Each truth file is checked whole before its video is read: every box inside the frame,
-    every frame number inside the video.
+    The frames and checks of `truth_frames`; other characters' faces, however hidden, are kept
+    as `others_xyxy`.
     """
-    for video, truth in truth_episodes(folder):
-        cap = cv2.VideoCapture(str(video))
-        if not cap.isOpened():
-            raise ValueError(f"{video}: cannot open video")
-        wh = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-        n_frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        by_frame: dict[int, list] = {}
-        for row in read_truth(truth):
-            _check_box(truth, f" (frame {row.frame})", row.xyxy, wh)
-            if not 0 <= row.frame < n_frames:
-                raise ValueError(
-                    f"{truth}: frame {row.frame} is outside {video.name}, which has "
-                    f"{n_frames} frames"
-                )
-            by_frame.setdefault(row.frame, []).append(row)
-        for index in range(n_frames):
-            if not cap.grab():
-                raise ValueError(f"{video}: cannot decode frame {index}")
-            if index % frame_step:
-                continue
-            ok, bgr = cap.retrieve()
-            if not ok:
-                raise ValueError(f"{video}: cannot decode frame {index}")
-            rows = by_frame.get(index, [])
-            mine = [r for r in rows if r.character == character]
-            yield AnnotatedFrame(
-                f"{video}:{index}",
-                bgr,
-                _boxes([r.xyxy for r in mine if r.visible >= DONT_CARE_VISIBLE]),
-                _boxes([r.xyxy for r in mine if r.visible < DONT_CARE_VISIBLE]),
-                _boxes([r.xyxy for r in rows if r.character != character]),
-            )
-        cap.release()
+    for tf in truth_frames(folder, frame_step):
+        owed, ignore = tf.faces_of(character)
+        others = _boxes([r.xyxy for r in tf.rows if r.character != character])
+        yield AnnotatedFrame(tf.source, tf.frame.bgr, owed, ignore, others)
 
 
 def _read_image(path: Path) -> np.ndarray:
@@ -149,10 +186,10 @@ def frames_from_annotation_list(path: Path) -> Iterator[AnnotatedFrame]:
             raise ValueError(f"{path}:{line_no}: says {n} boxes but gives {len(nums)} numbers")
         image = (path.parent / parts[0]).resolve()
         bgr = _read_image(image)
-        boxes = [(x, y, x + w, y + h) for x, y, w, h in np.reshape(nums, (-1, 4))]
+        boxes = xywh_to_xyxy(nums)
         for b in boxes:
-            _check_box(path, f":{line_no}", b, (bgr.shape[1], bgr.shape[0]))
-        yield AnnotatedFrame(str(image), bgr, _boxes(boxes), _boxes([]))
+            _check_box(path, f":{line_no}", tuple(b), (bgr.shape[1], bgr.shape[0]))
+        yield AnnotatedFrame(str(image), bgr, boxes, _boxes([]))
 
 
 def frames_from_coco(path: Path, character: str) -> Iterator[AnnotatedFrame]:
@@ -172,15 +209,15 @@ def frames_from_coco(path: Path, character: str) -> Iterator[AnnotatedFrame]:
     per_image: dict = {i: ([], []) for i in images}
     for a in anns:
         if a.get("category_id") in wanted:
-            x, y, w, h = a["bbox"]
-            per_image[a["image_id"]][1 if a.get("iscrowd") else 0].append((x, y, x + w, y + h))
-    for image_id, (boxes, ignore) in per_image.items():
+            per_image[a["image_id"]][1 if a.get("iscrowd") else 0].append(a["bbox"])
+    for image_id, (boxes_xywh, ignore_xywh) in per_image.items():
         im = images[image_id]
         image = (path.parent / im["file_name"]).resolve()
         bgr = _read_image(image)
-        for b in boxes + ignore:
-            _check_box(path, f" (image {im['file_name']})", b, (bgr.shape[1], bgr.shape[0]))
-        yield AnnotatedFrame(str(image), bgr, _boxes(boxes), _boxes(ignore))
+        boxes, ignore = xywh_to_xyxy(boxes_xywh), xywh_to_xyxy(ignore_xywh)
+        for b in np.concatenate([boxes, ignore]):
+            _check_box(path, f" (image {im['file_name']})", tuple(b), (bgr.shape[1], bgr.shape[0]))
+        yield AnnotatedFrame(str(image), bgr, boxes, ignore)
 
 
 def frames_from(source: Path, character: str, frame_step: int = 1) -> Iterator[AnnotatedFrame]:
@@ -194,14 +231,17 @@ def frames_from(source: Path, character: str, frame_step: int = 1) -> Iterator[A
     return frames_from_annotation_list(source)
 
 
+def background_paths(folder: Path) -> list[Path]:
+    """The images in `folder`, sorted; raises when it is no folder or holds none."""
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder")
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise ValueError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)})")
+    return paths
+
+
 def background_images(folder: Path) -> Iterator[AnnotatedFrame]:
     """Pictures that contain none of the character, as frames with no boxes."""
-    paths = sorted(
-        p
-        for p in folder.iterdir()
-        if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-    )
-    if not paths:
-        raise ValueError(f"{folder}: no images (.png, .jpg, .jpeg, .bmp, .webp)")
-    for p in paths:
+    for p in background_paths(folder):
         yield AnnotatedFrame(str(p), _read_image(p), _boxes([]), _boxes([]))

@@ -22,6 +22,7 @@ from cascades.cascade import Cascade, write_xml
 from cascades.channel import Channel, fit_channel
 from cascades.haar import HaarFeatures, feature_pool, prepare, values
 from cascades.samples import AnnotatedFrame
+from synth.detections import xywh_to_xyxy
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,31 @@ class TrainConfig:
     mine_scale_factor: float = 1.2  # pyramid step when scanning negatives for false alarms
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        at_least_one = {
+            "max_stages": self.max_stages,
+            "positives": self.positives,
+            "features_per_stage": self.features_per_stage,
+            "min_positives": self.min_positives,
+        }
+        for name, value in at_least_one.items():
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be 0 or more, got {self.seed}")
+        if min(self.window_wh) < 1:
+            raise ValueError(f"window_wh must be positive, got {self.window_wh}")
+        if not self.neg_ratio > 0:
+            raise ValueError(f"neg_ratio must be above 0, got {self.neg_ratio}")
+        if not 0 <= self.jitter < 0.5:
+            raise ValueError(f"jitter must be in [0, 0.5), got {self.jitter}")
+        if not 1 < self.mine_scale_factor <= 2:
+            raise ValueError(f"mine_scale_factor must be in (1, 2], got {self.mine_scale_factor}")
+
+
+# The columns a training run prints, one row per stage (`StageReport.row`).
+STAGE_HEADER = "stage  weak  hit_rate  false_alarm  positives  negatives  seconds"
+
 
 @dataclass(frozen=True)
 class StageReport:
@@ -47,6 +73,13 @@ class StageReport:
     positives: int
     negatives: int
     seconds: float
+
+    def row(self) -> str:
+        """This stage as a line under `STAGE_HEADER`."""
+        return (
+            f"{self.stage:5d} {self.weak:5d}  {self.hit_rate:8.4f}  {self.false_alarm:11.4f}  "
+            f"{self.positives:9d}  {self.negatives:9d}  {self.seconds:7.1f}"
+        )
 
 
 @dataclass
@@ -171,8 +204,7 @@ def mine_negatives(
                 scanned += _windows_scanned(frame.image.shape, (w, h), config.mine_scale_factor)
                 if len(rects) == 0:
                     continue
-                r = np.asarray(rects, np.float64)
-                windows = np.stack([r[:, 0], r[:, 1], r[:, 0] + r[:, 2], r[:, 1] + r[:, 3]], 1)
+                windows = xywh_to_xyxy(rects)
             windows = _free_windows(frame, windows)
             if len(windows) > per_frame:
                 windows = windows[rng.choice(len(windows), per_frame, replace=False)]

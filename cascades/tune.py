@@ -7,18 +7,28 @@ be picked, and the slowest passes would otherwise take most of the search's time
 The pick: the highest recall among settings within the time budget that rarely take another
 character's face for this one and reach the precision goal; failing that, the best F1 within
 the budget.
+
+Unlike evaluation, which streams, the search holds its frames in memory (`validation_frames`,
+at most `TUNE_FRAMES_MB`): every pass runs over the same frames, and decoding them again for
+each of up to 100 passes would cost more than the search itself.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from cascades.detect import Detector, DetectSettings
-from cascades.evaluate import EvalFrame, score_windows
+import cv2
+
+from cascades.detect import Detector, DetectSettings, load_settings, save_settings
+from cascades.evaluate import EvalFrame, eval_frames, score_windows
+from cascades.train import smallest_face_px as smallest_of
 
 # A small grid: 5 x 5 x 2 x 2 detection passes over the validation frames.
 SCALE_FACTORS = (1.1, 1.15, 1.2, 1.25, 1.3)
@@ -29,6 +39,23 @@ MIN_NEIGHBORS = tuple(range(0, 9))
 MAX_CONFUSION = 0.05  # of the frames showing another character, with a detection on its face
 PROBE_FRAMES = 40  # frames timed before a pass may be abandoned
 ABANDON_OVER = 1.5  # ... when it takes this many times the budget
+# The most frame pixels the search holds at once: the shipped tuning held 1,080 640x360 frames
+# (about 750 MB); beyond this, a larger frame step gives the same picture for less memory.
+TUNE_FRAMES_MB = 2048
+
+
+@dataclass(frozen=True)
+class TuneGoals:
+    """What the pick must reach."""
+
+    max_ms: float = 15.0  # time budget per 640x360 frame on one core
+    min_precision: float = 0.9  # the highest recall reaching it wins
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_ms < math.inf:
+            raise ValueError(f"max_ms must be a positive number of milliseconds, got {self.max_ms}")
+        if not 0 <= self.min_precision <= 1:
+            raise ValueError(f"min_precision must be in [0, 1], got {self.min_precision}")
 
 
 @dataclass(frozen=True)
@@ -88,8 +115,16 @@ def search(
             continue
         raw, ms = done
         for mn in MIN_NEIGHBORS:
-            p, r, f1, confused = score_windows(raw, frames, s, mn)
-            trial = Trial(dataclasses.replace(s, min_neighbors=mn), p, r, f1, ms, reaches, confused)
+            sc = score_windows(raw, frames, s, mn)
+            trial = Trial(
+                dataclasses.replace(s, min_neighbors=mn),
+                sc.precision,
+                sc.recall,
+                sc.f1,
+                ms,
+                reaches,
+                sc.worst_confusion,
+            )
             trials.append(trial)
             if on_trial:
                 on_trial(trial)
@@ -124,3 +159,81 @@ def pick(trials: list[Trial], max_ms: float, min_precision: float) -> Trial:
     if precise:
         return max(precise, key=lambda t: (t.recall, t.precision, -t.ms_per_frame))
     return max(fast, key=lambda t: (t.f1, -t.ms_per_frame))
+
+
+def validation_frames(truth: Path, character: str, frame_step: int) -> list[EvalFrame]:
+    """The frames the search scores every setting on, held in memory (see the module's note).
+
+    Raises:
+        ValueError: they would take more than `TUNE_FRAMES_MB`, or the truth is bad.
+    """
+    frames: list[EvalFrame] = []
+    held = 0
+    for f in eval_frames(truth, character, frame_step):
+        held += f.image.nbytes
+        if held > TUNE_FRAMES_MB * 2**20:
+            raise ValueError(
+                f"{truth}: its frames at frame step {frame_step} take more than "
+                f"{TUNE_FRAMES_MB} MB, the most tuning holds in memory; use a larger frame step"
+            )
+        frames.append(f)
+    return frames
+
+
+def tune(
+    detector: Detector,
+    truth: Path,
+    character: str,
+    frame_step: int,
+    goals: TuneGoals,
+    smallest_face_px: float | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> tuple[DetectSettings, dict]:
+    """Search settings for `detector` on `truth`'s frames and pick one by `goals`.
+
+    Args:
+        smallest_face_px: the face height settings must still reach (from training); None
+            takes it from the validation faces.
+
+    Returns:
+        The picked settings and the record kept beside them as `tuned`.
+    """
+    cv2.setNumThreads(1)  # the speed goal is per core
+    frames = validation_frames(truth, character, frame_step)
+    smallest = smallest_face_px
+    if smallest is None:  # no training record: the validation faces themselves say
+        heights = [b[3] - b[1] for f in frames for b in f.owed_xyxy]
+        smallest = smallest_of(heights) if heights else None
+    trials = search(detector, frames, goals.max_ms, smallest_face_px=smallest)
+    best = pick(trials, goals.max_ms, goals.min_precision)
+    say(f"tuned on {len(frames)} frames: " + json.dumps(best.as_json()))
+    record = {
+        "truth": str(truth),
+        "frames": len(frames),
+        "max_ms": goals.max_ms,
+        "min_precision": goals.min_precision,
+        "chosen": best.as_json(),
+        "smallest_face_px": smallest,
+        "trials": len(trials),
+    }
+    return best.settings, record
+
+
+def retune(
+    cascade: Path,
+    character: str,
+    truth: Path,
+    frame_step: int,
+    goals: TuneGoals,
+    say: Callable[[str], None] = lambda line: None,
+) -> dict:
+    """Tune a cascade already on disk and rewrite its `<cascade>.json` in one atomic write.
+
+    Returns:
+        The chosen trial, as JSON.
+    """
+    detector = Detector(cascade)
+    smallest = load_settings(cascade)[1].get("trained", {}).get("smallest_face_px")
+    settings, record = tune(detector, truth, character, frame_step, goals, smallest, say)
+    save_settings(cascade, settings, tuned=record)
+    return record["chosen"]

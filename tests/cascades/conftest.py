@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import cv2
@@ -78,4 +79,17 @@ def truth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-__all__ = ["collect", "grey_faces", "scenery_frames"]
+def episode_with_extra_face(truth_dir: Path, dest: Path, frame: int) -> Path:
+    """Copy episode s21-e01 into `dest`, its truth with one more face (the last row again) at
+    `frame`; returns the truth file."""
+    for p in truth_dir.glob("s21-e01.*"):
+        shutil.copy(p, dest / p.name)
+    truth = dest / "s21-e01.truth.csv"
+    cells = truth.read_text().splitlines()[-1].split(",")
+    cells[0] = str(frame)
+    with truth.open("a") as f:
+        f.write(",".join(cells) + "\n")
+    return truth
+
+
+__all__ = ["collect", "episode_with_extra_face", "grey_faces", "scenery_frames"]

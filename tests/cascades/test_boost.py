@@ -34,3 +34,18 @@ def test_stage_threshold_keeps_the_hit_rate() -> None:
 def test_needs_both_classes() -> None:
     with pytest.raises(ValueError, match="both positive and negative"):
         train_stage(np.zeros((3, 2), np.float32), np.ones(3), StageConfig(), np.arange(2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"min_hit_rate": 0}, "min_hit_rate must be in"),
+        ({"min_hit_rate": 1.01}, "min_hit_rate must be in"),
+        ({"max_false_alarm": float("nan")}, "max_false_alarm must be in"),
+        ({"max_weak": 0}, "max_weak must be at least 1"),
+        ({"weight_trim": 0}, "weight_trim must be in"),
+    ],
+)
+def test_bad_stage_config(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        StageConfig(**kwargs)

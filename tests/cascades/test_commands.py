@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,9 @@ import cv2
 import pytest
 
 from tests.conftest import TOON
+from toon.cli import main
+
+CASCADES = Path(__file__).resolve().parents[2] / "cascades"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -173,3 +177,63 @@ def test_bad_input(
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], res.stderr
     assert not (tmp_path / "tom.xml").exists() and not (tmp_path / "tom.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--frame-step", "0"], "argument --frame-step: must be at least 1, got 0"),
+        (["eval", "--frame-step", "two"], "argument --frame-step: expected a whole number"),
+        (["eval", "--threads", "0"], "argument --threads: must be at least 1"),
+        (["tune", "--frame-step", "-3"], "argument --frame-step: must be at least 1, got -3"),
+        (["tune", "--max-ms", "0"], "max_ms must be a positive number"),
+        (["tune", "--min-precision", "1.5"], "min_precision must be in [0, 1]"),
+        (["train", "--frame-step", "0"], "argument --frame-step: must be at least 1"),
+        (["train", "--stages", "0"], "argument --stages: must be at least 1"),
+        (["train", "--max-weak", "0"], "argument --max-weak: must be at least 1"),
+        (["train", "--positives", "0"], "argument --positives: must be at least 1"),
+        (["train", "--features", "0"], "argument --features: must be at least 1"),
+        (["train", "--negative-every", "0"], "argument --negative-every: must be at least 1"),
+        (["train", "--min-faces", "0"], "argument --min-faces: must be at least 1"),
+        (["train", "--val-frame-step", "0"], "argument --val-frame-step: must be at least 1"),
+        (["train", "--seed", "-1"], "argument --seed: must be at least 0"),
+        (["train", "--min-hit-rate", "1.5"], "min_hit_rate must be in (0, 1]"),
+        (["train", "--max-false-alarm", "nan"], "max_false_alarm must be in (0, 1]"),
+        (["train", "--max-ms", "-1"], "max_ms must be a positive number"),
+    ],
+)
+def test_bad_numbers_are_one_line_and_write_nothing(
+    truth_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    args: list[str],
+    message: str,
+) -> None:
+    """In-process, for speed: `main` is what the real command runs (see the test below)."""
+    shutil.copy(CASCADES / "tom.xml", tmp_path / "tom.xml")
+    shutil.copy(CASCADES / "tom.json", tmp_path / "tom.json")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    what, *flags = args
+    where = ["--out" if what == "train" else "--cascade", str(tmp_path / "tom.xml")]
+    argv = ["cascade", what, "--character", "tom", "--truth", str(truth_dir), *where, *flags]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "error" in lines[0] and message in lines[0], err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_frame_step_zero_as_a_user_runs_it(truth_dir: Path) -> None:
+    res = run(
+        "cascade", "eval", "--cascade", CASCADES / "tom.xml", "--character", "tom",
+        "--truth", truth_dir, "--frame-step", "0",
+    )  # fmt: skip
+    assert res.returncode == 2 and res.stdout == ""
+    assert res.stderr == (
+        "toon cascade eval: error: argument --frame-step: must be at least 1, got 0\n"
+    )

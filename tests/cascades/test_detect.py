@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from cascades.channel import Channel
-from cascades.detect import Detector, DetectSettings, load_settings, save_settings, windows_to_boxes
+from cascades.detect import (
+    Detector,
+    DetectSettings,
+    group_windows,
+    load_settings,
+    save_settings,
+    windows_to_boxes,
+)
 
 
 def test_windows_become_boxes_of_the_characters_shape() -> None:
@@ -60,3 +67,19 @@ def test_channel_projects_colour() -> None:
     out = Channel((1.0, 0.0, -1.0), 100.0).apply(bgr)
     assert out.tolist() == [[255, 0]]
     assert Channel.grey().apply(np.full((2, 2), 7, np.uint8)).tolist() == [[7, 7], [7, 7]]
+
+
+@pytest.mark.parametrize(
+    ("windows", "min_neighbors", "expected"),
+    [
+        (np.zeros((0, 4)), 3, np.zeros((0, 4))),
+        ([[0, 0, 24, 24]], 0, [[0, 0, 24, 24]]),  # 0: kept as they are
+        ([[0, 0, 24, 24]], 1, np.zeros((0, 4))),  # a window alone has no neighbour
+        ([[0, 0, 24, 24], [2, 0, 26, 24]], 1, [[1, 0, 25, 24]]),  # the mean of the group
+        ([[0, 0, 24, 24], [2, 0, 26, 24], [100, 100, 130, 130]], 1, [[1, 0, 25, 24]]),
+        ([[0, 0, 24, 24], [2, 0, 26, 24]], 2, np.zeros((0, 4))),
+    ],
+)
+def test_group_windows(windows, min_neighbors: int, expected) -> None:
+    grouped = group_windows(np.asarray(windows, np.float64).reshape(-1, 4), min_neighbors)
+    np.testing.assert_array_equal(grouped, np.asarray(expected, np.float64).reshape(-1, 4))

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from cascades.evaluate import match
+from cascades.detect import Detector
+from cascades.evaluate import eval_frames, match, score, score_windows
 
 B = np.array
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -24,3 +28,30 @@ def test_match(dets, owed, ignore, expected) -> None:
     hits, fps, mask = match(dets.astype(float), owed.astype(float), ignore.astype(float))
     assert (hits, fps) == expected
     assert mask.sum() == fps
+
+
+@pytest.mark.parametrize("character", ["tom", "jerry"])
+def test_detecting_and_grouping_raw_windows_score_alike(truth_dir: Path, character: str) -> None:
+    """The tuner's scores (raw windows, grouped afterwards) are evaluation's scores."""
+    detector = Detector(ROOT / "cascades" / f"{character}.xml")
+    frames = list(eval_frames(truth_dir, character, frame_step=6))
+    s = detector.settings
+    raw = [detector.raw_windows(f.image, s, min_neighbors=0) for f in frames]
+    detected = score(detector, iter(frames), s)
+    grouped = score_windows(raw, frames, s, s.min_neighbors)
+    assert detected.frames == grouped.frames == len(frames)
+    assert detected.owed > 0
+    assert (detected.hits, detected.false_positives, detected.owed) == (
+        grouped.hits,
+        grouped.false_positives,
+        grouped.owed,
+    )
+    assert detected.confused_with == grouped.confused_with
+    assert grouped.ms_per_frame == 0.0 < detected.ms_per_frame
+
+
+def test_an_unreadable_video_is_named(truth_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "e.truth.csv").write_text((truth_dir / "s21-e01.truth.csv").read_text())
+    (tmp_path / "e.mp4").write_bytes(b"not a video")
+    with pytest.raises(ValueError, match="e.mp4: cannot open video"):
+        list(eval_frames(tmp_path, "tom"))

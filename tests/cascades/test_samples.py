@@ -8,7 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from cascades.samples import frames_from, frames_from_truth
+from cascades.evaluate import eval_frames
+from cascades.samples import check_truth_folder, frames_from, frames_from_truth
+from synth.frames import count_frames, probe, read_frames
+from synth.truth import write_truth
+from tests.cascades.conftest import episode_with_extra_face
 
 
 def _image(path: Path, w: int = 64, h: int = 48) -> Path:
@@ -88,3 +92,53 @@ def test_bad_annotation_lists(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "faces.txt").write_text(text)
     with pytest.raises(ValueError, match=message):
         list(frames_from(tmp_path / "faces.txt", "tom"))
+
+
+@pytest.mark.parametrize("frame_step", [1, 7])
+def test_truth_readers_agree_with_synth_frames(truth_dir: Path, frame_step: int) -> None:
+    """Training's and evaluation's frames are `synth.frames.read_frames`' frames, with the same
+    faces owed and ignored."""
+    decoded = [
+        (video, frame)
+        for video in sorted(truth_dir.glob("*.mp4"))
+        for frame in read_frames(video, frame_step=frame_step)
+    ]
+    training = list(frames_from_truth(truth_dir, "tom", frame_step))
+    evaluation = list(eval_frames(truth_dir, "tom", frame_step))
+    assert len(training) == len(evaluation) == len(decoded) == 2 * -(-192 // frame_step)
+    for (video, frame), a, e in zip(decoded, training, evaluation, strict=True):
+        assert a.source == f"{video}:{frame.index}"
+        np.testing.assert_array_equal(a.image, frame.bgr)
+        np.testing.assert_array_equal(e.image, frame.bgr)
+        np.testing.assert_array_equal(a.boxes_xyxy, e.owed_xyxy)
+        np.testing.assert_array_equal(a.ignore_xyxy, e.ignore_xyxy)
+    assert sum(len(e.owed_xyxy) for e in evaluation) > 0
+
+
+def test_truth_frame_past_the_video(truth_dir: Path, tmp_path: Path) -> None:
+    episode_with_extra_face(truth_dir, tmp_path, frame=192)
+    message = "frame 192 is outside s21-e01.mp4, which has 192 frames"
+    with pytest.raises(ValueError, match=message):
+        check_truth_folder(tmp_path)
+    with pytest.raises(ValueError, match=message):
+        next(eval_frames(tmp_path, "tom"))  # checked before a frame is decoded
+
+
+def test_a_video_shorter_than_it_says(tmp_path: Path) -> None:
+    """Its container says 10 frames; the file ends after fewer: every frame there is, then an
+    error naming the first missing one."""
+    avi = tmp_path / "e.avi"
+    writer = cv2.VideoWriter(str(avi), cv2.VideoWriter_fourcc(*"MJPG"), 24, (64, 48))
+    for i in range(10):
+        writer.write(np.random.default_rng(i).integers(0, 255, (48, 64, 3), np.uint8))
+    writer.release()
+    data = avi.read_bytes()
+    (tmp_path / "e.mp4").write_bytes(data[: len(data) * 6 // 10])
+    avi.unlink()
+    write_truth(tmp_path / "e.truth.csv", [])
+    decoded, _ = count_frames(tmp_path / "e.mp4")
+    assert 0 < decoded < probe(tmp_path / "e.mp4").frames == 10
+    frames = []
+    with pytest.raises(ValueError, match=f"e.mp4: cannot decode frame {decoded}$"):
+        frames.extend(frames_from_truth(tmp_path, "tom"))
+    assert len(frames) == decoded

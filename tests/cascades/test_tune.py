@@ -6,14 +6,13 @@ import pytest
 
 from cascades import tune
 from cascades.detect import Detector
-from cascades.evaluate import eval_frames
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def frames(truth_dir: Path) -> list:
-    return eval_frames(truth_dir, "tom", frame_step=8)
+    return tune.validation_frames(truth_dir, "tom", frame_step=8)
 
 
 def test_search_abandons_passes_far_over_budget(frames: list, monkeypatch) -> None:
@@ -37,3 +36,23 @@ def test_search_keeps_every_pass_within_budget(frames: list, monkeypatch) -> Non
     passes = {(t.settings.scale_factor, t.settings.min_size_px, t.settings.pad) for t in trials}
     assert len(trials) == len(passes) * len(tune.MIN_NEIGHBORS)
     assert {p[0] for p in passes} == {1.3, 1.2}
+
+
+def test_the_frames_held_are_bounded(truth_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(tune, "TUNE_FRAMES_MB", 2)  # three 640x360 frames
+    assert len(tune.validation_frames(truth_dir, "tom", frame_step=192)) == 2
+    with pytest.raises(ValueError, match="more than 2 MB, the most tuning holds in memory"):
+        tune.validation_frames(truth_dir, "tom", frame_step=64)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_ms": 0}, "max_ms must be a positive number"),
+        ({"max_ms": float("inf")}, "max_ms must be a positive number"),
+        ({"min_precision": -0.1}, "min_precision must be in"),
+    ],
+)
+def test_bad_goals(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        tune.TuneGoals(**kwargs)
