@@ -61,6 +61,51 @@ weights: install
 	$(BIN)/toon train data/faces/tune --out model/weights/default --init data/models/synth \
 		--epochs 6 --oversample emoji=20
 
+# Real pictures without faces (terrain textures, wallpapers, landscapes) for the model's `other`
+# and the cascades' negatives, and a held-out clip for bench/phantoms.py. The packages and files
+# are listed in synth/nonface_sources/ (its README: sources, licences, the train/held-out split).
+# About 3 GB of downloads, fetched once into data/nonfaces/debs (0ad-data and
+# flightgear-data-base are 1.3 GB each), and a few minutes; needs apt-get with Debian bookworm's
+# main archive in its sources (no root: `apt-get download`), dpkg-deb and unzip.
+NONFACES := data/nonfaces
+NONFACE_LISTS := $(sort $(wildcard synth/nonface_sources/*.txt))
+.PHONY: nonfaces
+nonfaces: install
+	@command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null && command -v unzip >/dev/null \
+		|| { echo "make nonfaces needs apt-get, dpkg-deb and unzip"; exit 2; }
+	@mkdir -p $(NONFACES)/debs $(NONFACES)/src
+	@set -e; for list in $(NONFACE_LISTS); do \
+		src=$$(basename $$list .txt); dest=$(NONFACES)/src/$$src; \
+		pkg=$$(sed -n 's/^# package: *//p' $$list); ver=$$(sed -n 's/^# version: *//p' $$list); \
+		inside=$$(sed -n 's/^# inside: *//p' $$list); \
+		if ! ls $(NONFACES)/debs/$${pkg}_*.deb >/dev/null 2>&1; then \
+			echo "downloading $$pkg $$ver"; \
+			(cd $(NONFACES)/debs && { apt-get download -q "$$pkg=$$ver" || { \
+				echo "warning: $$pkg $$ver is not in the apt sources; taking the version they have"; \
+				apt-get download -q "$$pkg"; }; }); \
+		fi; \
+		deb=$$(ls $(NONFACES)/debs/$${pkg}_*.deb | head -n 1); \
+		stamp="$$(sha256sum < $$list | cut -c1-64) $$(basename $$deb)"; \
+		if [ "$$(cat $$dest/.extracted 2>/dev/null)" = "$$stamp" ]; then continue; fi; \
+		echo "extracting $$src from $$(basename $$deb)"; \
+		rm -rf $$dest; mkdir -p $$dest; grep -v '^#' $$list | grep . > $$dest/.files; \
+		if [ -n "$$inside" ]; then \
+			dpkg-deb --fsys-tarfile $$deb | tar -x -C $$dest "./$$inside"; \
+			tr '\n' '\0' < $$dest/.files | xargs -0 unzip -q -o $$dest/$$inside -d $$dest \
+				|| echo "warning: $$src: some listed files are not in $$inside (see above); skipped"; \
+			rm -f $$dest/$$inside; \
+		else \
+			sed 's|^|./|' $$dest/.files > $$dest/.members; \
+			dpkg-deb --fsys-tarfile $$deb | tar -x -C $$dest -T $$dest/.members \
+				|| echo "warning: $$src: some listed files are not in $$pkg (see above); skipped"; \
+		fi; \
+		echo "$$stamp" > $$dest/.extracted; \
+	done
+	$(BIN)/toon synth real-nonfaces $(NONFACES)/src $(NONFACES)/train --split train --seed 1
+	$(BIN)/toon synth real-nonfaces $(NONFACES)/src $(NONFACES)/heldout --split heldout --seed 2 \
+		--video $(NONFACES)/heldout/nonfaces-heldout.mp4
+	@du -sh $(NONFACES)/debs $(NONFACES)/src $(NONFACES)/train $(NONFACES)/heldout
+
 # Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
 gpu: install
 	$(BIN)/python -m pip uninstall -y -q faiss-cpu

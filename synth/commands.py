@@ -1,4 +1,5 @@
-"""`toon synth ...`: episodes, face crops, a contact sheet, and old-transfer degradation."""
+"""`toon synth ...`: episodes, face crops, a contact sheet, old-transfer degradation, and real
+non-face pictures cut into frames and windows."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
 from synth.frames import probe
 from synth.plan import Episode
+from synth.realworld import SOURCES_DIR, SPLITS, CutSettings, cut_nonfaces, load_sources
 from synth.sheet import write_sheet
 
 
@@ -145,6 +147,43 @@ def _degrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _real_nonfaces(args: argparse.Namespace) -> int:
+    settings = CutSettings(frames_per_image=args.frames, crops_per_image=args.crops)
+    sources = load_sources(args.sources)
+    listed = sum(len(s.paths) for s in sources.values() if s.split == args.split)
+    with tqdm(
+        total=listed, unit="picture", desc="cutting", disable=args.json or None, file=sys.stderr
+    ) as bar:
+        summary = cut_nonfaces(
+            args.src_dir,
+            args.out,
+            split=args.split,
+            seed=args.seed,
+            settings=settings,
+            sources=sources,
+            video_path=args.video,
+            on_image=lambda _s: bar.update(1),
+        )
+    for s in summary.skipped:
+        print(f"toon: warning: {s.path}: {s.reason}, skipped", file=sys.stderr)
+    report = summary.as_json()
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for name, counts in report["sources"].items():
+        print(
+            f"{name}: {counts['images']} pictures -> {counts['frames']} frames, "
+            f"{counts['crops']} windows"
+        )
+    print(
+        f"{args.out}: {report['frames']} frames in frames/, {report['crops']} windows in "
+        f"crops/nonface/ ({args.split}, {len(summary.skipped)} pictures skipped)"
+    )
+    if summary.video_path is not None:
+        print(f"{summary.video_path}: {summary.video_frames} video frames, one picture a second")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -163,6 +202,9 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
     return value
+
+
+_count = _seed  # a count of things that may be none: the same rule, 0 or more
 
 
 def _seconds(text: str) -> float:
@@ -261,3 +303,46 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     de.add_argument("--json", action="store_true", help="print what was written as one JSON line")
     de.set_defaults(func=_degrade)
+
+    rn = ss.add_parser(
+        "real-nonfaces",
+        help="cut real pictures without faces into frames (negatives) and windows (`other`)",
+        description="Cut the real pictures that synth/nonface_sources/ lists for a split (found "
+        "under SRC_DIR/<source>/, as `make nonfaces` extracts them) into 640x360 frames, "
+        "OUT/frames/<source>-<n>.jpg, at a few zoom levels each (large pictures resized and "
+        "cropped, small textures tiled), and 64x64 windows of 30-200 px, "
+        "OUT/crops/nonface/<source>-<n>.png, which `toon train` reads as `other`. "
+        "OUT/nonfaces.csv says what each file was cut from. The same seed gives the same files.",
+    )
+    rn.add_argument("src_dir", type=Path, metavar="SRC_DIR", help="folder of <source>/ folders")
+    rn.add_argument("out", type=Path, metavar="OUT", help="output folder (created if missing)")
+    rn.add_argument("--split", choices=SPLITS, required=True, help="which sources to cut")
+    rn.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    rn.add_argument(
+        "--frames",
+        type=_positive_int,
+        default=CutSettings.frames_per_image,
+        help=f"frames per picture, one per zoom level (default {CutSettings.frames_per_image})",
+    )
+    rn.add_argument(
+        "--crops",
+        type=_count,
+        default=CutSettings.crops_per_image,
+        help=f"64x64 windows per picture (default {CutSettings.crops_per_image})",
+    )
+    rn.add_argument(
+        "--video",
+        type=Path,
+        metavar="OUT.mp4",
+        help="also write the frames as an H.264 clip, each held one second at 24 fps, so "
+        "`toon index` (1 sample a second) looks at every frame once",
+    )
+    rn.add_argument(
+        "--sources",
+        type=Path,
+        default=SOURCES_DIR,
+        metavar="DIR",
+        help="folder of <source>.txt lists (default: synth/nonface_sources)",
+    )
+    rn.add_argument("--json", action="store_true", help="print what was written as one JSON line")
+    rn.set_defaults(func=_real_nonfaces)
