@@ -20,24 +20,9 @@ from cascades.detect import Detector, settings_path
 from cascades.evaluate import eval_frames, score
 from cascades.train import TrainConfig
 from cascades.tune import TuneGoals, retune
+from synth.argtypes import at_least
 
-
-def _at_least(low: int) -> Callable[[str], int]:
-    """An argparse type: a whole number >= `low`, or a one-line usage error."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-
-    return parse
-
-
-POSITIVE = _at_least(1)
+POSITIVE = at_least(1)
 
 
 def _say(quiet: bool) -> Callable[[str], None]:
@@ -195,7 +180,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="train on plain grey instead of a learned colour channel",
     )
-    tr.add_argument("--seed", type=_at_least(0), default=0)
+    tr.add_argument("--seed", type=at_least(0), default=0)
     tr.add_argument("--val", type=Path, help="validation truth folder: tune settings after")
     tr.add_argument("--val-frame-step", type=POSITIVE, default=8)
     _tuning_goals(tr)

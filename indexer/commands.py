@@ -13,9 +13,10 @@ from tqdm import tqdm
 from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
 from model.store import DEFAULT
+from synth.argtypes import at_least
 from synth.frames import Frame
 from warehouse import reader
-from warehouse.commands import add_warehouse, at_least, print_rows
+from warehouse.commands import add_warehouse, print_rows
 
 
 class _Bars:

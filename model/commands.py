@@ -8,6 +8,7 @@ from pathlib import Path
 
 from model import ARCHS, OPTIMIZERS
 from model.data import SPLIT_SEED
+from synth.argtypes import at_least
 
 
 def _classes(text: str) -> tuple[str, ...]:
@@ -131,12 +132,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--out", required=True, type=Path, help="model folder to write")
     tr.add_argument("--arch", choices=ARCHS, default="toon", help="network (toon)")
     tr.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam for toon, sgd for seed")
-    tr.add_argument("--epochs", type=int, help="default: 30 for toon, 50 for seed")
+    tr.add_argument("--epochs", type=at_least(1), help="default: 30 for toon, 50 for seed")
     tr.add_argument(
         "--classes", type=_classes, help="comma-separated emotions to use (default: every folder)"
     )
     tr.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed ({SPLIT_SEED})")
-    tr.add_argument("--batch-size", type=int, default=32, help="(32)")
+    tr.add_argument("--batch-size", type=at_least(1), default=32, help="(32)")
     tr.add_argument(
         "--augment",
         action=argparse.BooleanOptionalAction,
@@ -203,8 +204,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     co.add_argument("data", type=Path, metavar="DATA")
     co.add_argument("--out", required=True, type=Path, help="folder for the table and curves")
     co.add_argument("--arch", choices=ARCHS, default="seed", help="network (seed)")
-    co.add_argument("--runs", type=int, default=5, help="runs per optimizer (5)")
-    co.add_argument("--epochs", type=int, default=50, help="(50)")
+    co.add_argument("--runs", type=at_least(1), default=5, help="runs per optimizer (5)")
+    co.add_argument("--epochs", type=at_least(1), default=50, help="(50)")
     co.add_argument("--classes", type=_classes, help="comma-separated emotions")
     co.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed ({SPLIT_SEED})")
     co.add_argument(

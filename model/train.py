@@ -68,7 +68,7 @@ class TrainSettings:
         s = replace(
             self,
             optimizer=self.optimizer or ("adam" if toon else "sgd"),
-            epochs=self.epochs or (30 if toon else 50),
+            epochs=(30 if toon else 50) if self.epochs is None else self.epochs,
             augment=toon if self.augment is None else self.augment,
         )
         if s.optimizer not in OPTIMIZERS:

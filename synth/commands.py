@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from synth.argtypes import at_least
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
@@ -184,26 +185,8 @@ def _real_nonfaces(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
+_positive_int = at_least(1)
+_seed = at_least(0)
 _count = _seed  # a count of things that may be none: the same rule, 0 or more
 
 

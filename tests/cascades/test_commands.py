@@ -183,7 +183,7 @@ def test_bad_input(
     ("args", "message"),
     [
         (["eval", "--frame-step", "0"], "argument --frame-step: must be at least 1, got 0"),
-        (["eval", "--frame-step", "two"], "argument --frame-step: expected a whole number"),
+        (["eval", "--frame-step", "two"], "argument --frame-step: must be a whole number"),
         (["eval", "--threads", "0"], "argument --threads: must be at least 1"),
         (["tune", "--frame-step", "-3"], "argument --frame-step: must be at least 1, got -3"),
         (["tune", "--max-ms", "0"], "max_ms must be a positive number"),

@@ -310,3 +310,16 @@ def test_train_rejects_bad_settings(
     res = run("train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, *args)
     assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
     assert message in res.stderr and not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("flag", ["--epochs", "--batch-size"])
+def test_zero_is_refused_not_replaced_by_the_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture, flag: str
+) -> None:
+    from toon.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["train", str(tmp_path), "--out", str(tmp_path / "m"), flag, "0"])
+    assert stop.value.code == 2
+    assert f"argument {flag}: must be at least 1, got 0" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
