@@ -128,6 +128,29 @@ def _references(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mine(args: argparse.Namespace) -> int:
+    from indexer.finder import CascadeSet
+    from indexer.mine import mine_crops
+
+    cascades = CascadeSet.load(args.cascades)
+    with tqdm(desc="mining", unit="frame", disable=args.json or None, file=sys.stderr) as bar:
+        counts = mine_crops(
+            args.source,
+            args.out,
+            cascades,
+            frame_step=args.frame_step,
+            seed=args.seed,
+            on_item=lambda: bar.update(1),
+        )
+    if args.json:
+        print(json.dumps({"out": str(args.out), "crops": counts}))
+    else:
+        for folder, n in counts.items():
+            print(f"{folder:24s} {n}")
+        print(f"{sum(counts.values())} crops -> {args.out}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     ix = sub.add_parser(
         "index",
@@ -197,3 +220,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     rf.add_argument("--per", type=at_least(1), default=20, help="faces per emotion (20)")
     rf.add_argument("--json", action="store_true", help="print a JSON summary line")
     rf.set_defaults(func=_references)
+
+    mc = sub.add_parser(
+        "mine-crops",
+        help="training crops for the model, cut through the cascades from footage",
+        description="From episodes with truth (<id>.mp4 + <id>.truth.csv): a crop of every "
+        "face at least half visible, as OUT/<character>/<emotion>/<id>.png, and every "
+        "cascade detection that is no face as OUT/nonface/<id>.png. From a folder of pictures "
+        "with none of the cast: every cascade detection as OUT/nonface/<id>.png. `toon train` "
+        "reads the result as an ImageFolder (nonface teaches the character head 'other').",
+    )
+    mc.add_argument("source", type=Path, metavar="SOURCE", help="episodes or pictures")
+    mc.add_argument("--out", required=True, type=Path, help="ImageFolder to write into")
+    mc.add_argument(
+        "--cascades", type=Path, default=SHIPPED, help="folder of NAME.xml cascades (shipped)"
+    )
+    mc.add_argument("--frame-step", type=at_least(1), default=12, help="every Nth frame (12)")
+    mc.add_argument("--seed", type=at_least(0), default=0, help="window jitter (0)")
+    mc.add_argument("--json", action="store_true", help="print counts as one JSON line")
+    mc.set_defaults(func=_mine)

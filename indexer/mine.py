@@ -1,0 +1,123 @@
+"""Training crops cut the way the indexer meets faces: from footage, through the cascades.
+
+Two kinds of source:
+- a folder of episodes with truth (`<id>.mp4` + `<id>.truth.csv`, e.g. `toon synth episodes`,
+  or `toon synth degrade` output): every face at least half visible becomes a labelled crop,
+  `OUT/<character>/<emotion>/<id>.png`, jittered like a detector's window; every cascade
+  detection that overlaps no face becomes `OUT/nonface/<id>.png`;
+- a folder of pictures with none of the cast (real scenery, say): every cascade detection is a
+  `nonface` window.
+
+`nonface` windows are exactly the boxes the character head must learn to call `other`: the
+cascades' own false positives, not random windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from cascades.samples import truth_episodes
+from indexer.faces import CROP_SCALE, crops
+from indexer.finder import CascadeSet
+from synth.detections import intersection
+from synth.frames import read_frames
+from synth.truth import DONT_CARE_VISIBLE, read_truth
+
+NONFACE = "nonface"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+# Detector windows are larger than the face and off centre (synth.facesets.CROP_SCALE/SHIFT).
+JITTER_SCALE = (1.0 / CROP_SCALE, 1.3 / CROP_SCALE)
+JITTER_SHIFT = 0.1
+# A detection is a false positive when less than this share of it, and of every face (any
+# visibility), is shared with a face: a window holding half a face is no clean "other".
+NONFACE_MAX_SHARED = 0.15
+
+
+def _jitter(xyxy: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    cx, cy = (xyxy[:, 0] + xyxy[:, 2]) / 2, (xyxy[:, 1] + xyxy[:, 3]) / 2
+    side = np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
+    side = side * rng.uniform(*JITTER_SCALE, len(side))
+    cx = cx + rng.uniform(-JITTER_SHIFT, JITTER_SHIFT, len(side)) * side
+    cy = cy + rng.uniform(-JITTER_SHIFT, JITTER_SHIFT, len(side)) * side
+    return np.stack([cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2], 1)
+
+
+def _apart(windows: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(N,) bool: the window shares little with every face, as a share of either."""
+    shared = intersection(windows, faces)
+    area_w = (windows[:, 2] - windows[:, 0]) * (windows[:, 3] - windows[:, 1])
+    area_f = (faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1])
+    most = np.maximum(shared / np.maximum(area_w[:, None], 1e-9), shared / np.maximum(area_f, 1e-9))
+    return most.max(1) < NONFACE_MAX_SHARED
+
+
+def _write(path: Path, rgb: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise OSError(f"{path}: cannot write")
+
+
+def mine_crops(
+    source: Path,
+    out: Path,
+    cascades: CascadeSet,
+    size: int = 64,
+    frame_step: int = 12,
+    seed: int = 0,
+    on_item: Callable[[], None] | None = None,
+) -> dict[str, int]:
+    """Write crops from `source` into the ImageFolder `out`; returns counts per folder."""
+    if not source.is_dir():
+        raise NotADirectoryError(f"{source}: not a folder")
+    if frame_step < 1:
+        raise ValueError(f"frame_step must be >= 1, got {frame_step}")
+    counts: dict[str, int] = {}
+
+    def save(folder: str, name: str, rgb: np.ndarray) -> None:
+        _write(out / folder / f"{name}.png", rgb)
+        counts[folder] = counts.get(folder, 0) + 1
+
+    if list(source.glob("*.truth.csv")):
+        for video, truth in truth_episodes(source):
+            rng = np.random.default_rng([seed, *video.stem.encode()])
+            by_frame: dict[int, list] = {}
+            for r in read_truth(truth):
+                by_frame.setdefault(r.frame, []).append(r)
+            for frame in read_frames(video, frame_step=frame_step):
+                rows = by_frame.get(frame.index, [])
+                faces = [r for r in rows if r.visible >= DONT_CARE_VISIBLE]
+                if faces:
+                    boxes = _jitter(np.array([r.xyxy for r in faces], np.float64), rng)
+                    for k, (r, rgb) in enumerate(
+                        zip(faces, crops(frame.bgr, boxes, size, scale=1.0), strict=True)
+                    ):
+                        save(f"{r.character}/{r.emotion}", f"{video.stem}-{frame.index}-{k}", rgb)
+                found = cascades.detect(frame.bgr).xyxy
+                if len(found) and rows:
+                    found = found[_apart(found, np.array([r.xyxy for r in rows], np.float64))]
+                for k, rgb in enumerate(crops(frame.bgr, found, size)):
+                    save(NONFACE, f"{video.stem}-{frame.index}-fp{k}", rgb)
+                if on_item:
+                    on_item()
+    else:
+        pictures = sorted(
+            p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        if not pictures:
+            raise ValueError(
+                f"{source}: no episodes with truth (*.truth.csv) and no pictures "
+                f"({', '.join(IMAGE_SUFFIXES)})"
+            )
+        for p in pictures:
+            bgr = cv2.imread(str(p), cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise ValueError(f"{p}: cannot decode image")
+            for k, rgb in enumerate(crops(bgr, cascades.detect(bgr).xyxy, size)):
+                save(NONFACE, f"{p.stem}-fp{k}", rgb)
+            if on_item:
+                on_item()
+    return dict(sorted(counts.items()))
