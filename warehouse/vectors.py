@@ -14,6 +14,8 @@ import numpy as np
 
 # Exact search on one query: a second OpenMP thread made it 3-15x slower on a 2-core machine.
 SINGLE_QUERY_THREADS = 1
+# Below this many queries at once, copying the index to a GPU costs more than it saves.
+GPU_MIN_QUERIES = 256
 
 
 def new_index(dim: int) -> faiss.IndexIDMap2:
@@ -39,6 +41,16 @@ def remove(index: faiss.IndexIDMap2, ids: np.ndarray) -> int:
     if len(ids) == 0:
         return 0
     return int(index.remove_ids(np.ascontiguousarray(ids, np.int64)))
+
+
+def on_gpu(index: faiss.Index) -> faiss.Index:
+    """`index` copied to every GPU FAISS sees (the `faiss-gpu` build); itself without one."""
+    if faiss.get_num_gpus() < 1 or not hasattr(faiss, "index_cpu_to_all_gpus"):
+        return index
+    try:
+        return faiss.index_cpu_to_all_gpus(index)
+    except RuntimeError:  # an index type the GPU build cannot hold: search on the CPU
+        return index
 
 
 def write(index: faiss.IndexIDMap2, path: Path) -> None:
@@ -77,5 +89,7 @@ def search(
     if len(queries) == 1:
         faiss.omp_set_num_threads(SINGLE_QUERY_THREADS)
     k = max(1, min(k, index.ntotal))
+    if len(queries) >= GPU_MIN_QUERIES:
+        index = on_gpu(index)
     scores, ids = index.search(queries, k)
     return [(i[i >= 0], s[i >= 0]) for i, s in zip(ids, scores, strict=True)]
