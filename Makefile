@@ -40,27 +40,6 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Retrain the shipped cascades from synthetic episodes (about 25 minutes on 2 cores).
-cascades: install
-	$(BIN)/toon synth episodes data/cascade-train --count 20 --seconds 60 --seed 100 --jobs 2
-	$(BIN)/toon synth episodes data/cascade-val --count 6 --seconds 60 --seed 200 --jobs 2
-	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
-	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
-
-# The shipped emotion model (about 42 minutes on 2 cores): a model of colour faces and non-faces
-# (seed 1) and sketches (seed 2), then fine-tuned on those with the five emoji styles beside them.
-EMOJI := $(abspath ../shared/datasets/emoji-faces)
-weights: install
-	@test -d $(EMOJI) || { echo "$(EMOJI): not found (the emoji styles the model learns)"; exit 2; }
-	$(BIN)/toon synth faces data/faces/train/color --count 21000 --seed 1 --nonfaces 3000
-	$(BIN)/toon synth faces data/faces/train/sketch --count 4200 --seed 2 --style sketch
-	$(BIN)/toon train data/faces/train --out data/models/synth --epochs 30
-	mkdir -p data/faces/tune
-	ln -sfn $(abspath data/faces/train) data/faces/tune/synth
-	ln -sfn $(EMOJI) data/faces/tune/emoji
-	$(BIN)/toon train data/faces/tune --out model/weights/default --init data/models/synth \
-		--epochs 6 --oversample emoji=20
-
 # Real pictures without faces (terrain textures, wallpapers, landscapes) for the model's `other`
 # and the cascades' negatives, and a held-out clip for bench/phantoms.py. The packages and files
 # are listed in synth/nonface_sources/ (its README: sources, licences, the train/held-out split).
@@ -105,6 +84,40 @@ nonfaces: install
 	$(BIN)/toon synth real-nonfaces $(NONFACES)/src $(NONFACES)/heldout --split heldout --seed 2 \
 		--video $(NONFACES)/heldout/nonfaces-heldout.mp4
 	@du -sh $(NONFACES)/debs $(NONFACES)/src $(NONFACES)/train $(NONFACES)/heldout
+
+# Retrain the shipped cascades from synthetic episodes (about 25 minutes on 2 cores).
+cascades: install
+	$(BIN)/toon synth episodes data/cascade-train --count 20 --seconds 60 --seed 100 --jobs 2
+	$(BIN)/toon synth episodes data/cascade-val --count 6 --seconds 60 --seed 200 --jobs 2
+	$(BIN)/toon cascade train --character tom --truth data/cascade-train --out cascades/tom.xml --val data/cascade-val
+	$(BIN)/toon cascade train --character jerry --truth data/cascade-train --out cascades/jerry.xml --val data/cascade-val
+
+# The shipped emotion model (about 55 minutes on 2 cores): a model of colour faces and non-faces
+# (seed 1) and sketches (seed 2); fine-tuned on those with the five emoji styles beside them; then
+# fine-tuned again with faces cut from old-transfer episodes and the cascades' false positives on
+# them and on real scenery (`toon mine-crops`), plus random windows of real scenery.
+EMOJI := $(abspath ../shared/datasets/emoji-faces)
+weights: install
+	@test -d $(EMOJI) || { echo "$(EMOJI): not found (the emoji styles the model learns)"; exit 2; }
+	@test -d $(NONFACES)/train/crops || { echo "run make nonfaces first"; exit 2; }
+	$(BIN)/toon synth faces data/faces/train/color --count 21000 --seed 1 --nonfaces 3000
+	$(BIN)/toon synth faces data/faces/train/sketch --count 4200 --seed 2 --style sketch
+	$(BIN)/toon train data/faces/train --out data/models/synth --epochs 30
+	mkdir -p data/faces/tune data/faces/tune2
+	ln -sfn $(abspath data/faces/train) data/faces/tune/synth
+	ln -sfn $(EMOJI) data/faces/tune/emoji
+	$(BIN)/toon train data/faces/tune --out data/models/emoji --init data/models/synth \
+		--epochs 6 --oversample emoji=20
+	$(BIN)/toon synth episodes data/cascade-train --count 20 --seconds 60 --seed 100 --jobs 2
+	$(BIN)/toon synth degrade data/cascade-train data/cascade-train-worn --seed 101 --strength medium
+	$(BIN)/toon mine-crops data/cascade-train-worn --out data/faces/mined/worn --frame-step 12
+	$(BIN)/toon mine-crops $(NONFACES)/train/frames --out data/faces/mined/real
+	ln -sfn $(abspath data/faces/train) data/faces/tune2/synth
+	ln -sfn $(EMOJI) data/faces/tune2/emoji
+	ln -sfn $(abspath data/faces/mined) data/faces/tune2/mined
+	ln -sfn $(abspath $(NONFACES)/train/crops) data/faces/tune2/scenery
+	$(BIN)/toon train data/faces/tune2 --out model/weights/default --init data/models/emoji \
+		--epochs 6 --oversample emoji=20
 
 # Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
 gpu: install
