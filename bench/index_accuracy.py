@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,7 +110,8 @@ def main() -> None:
             for name in args.configs.split(","):
                 settings = dataclasses.replace(PassSettings(), **CONFIGS[name])
                 ix = dataclasses.replace(base, settings=settings)
-                wh = Path(tmp) / f"wh-{footage[:5]}-{list(CONFIGS).index(name)}"
+                wh = root / f"wh-{footage[:5]}-{list(CONFIGS).index(name)}"
+                shutil.rmtree(wh, ignore_errors=True)
                 t = time.perf_counter()
                 summary = index_library([folder], wh, ix)
                 seconds = time.perf_counter() - t
