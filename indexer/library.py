@@ -20,7 +20,8 @@ from indexer.finder import CascadeSet
 from indexer.pipeline import PassSettings, run_pass
 from model.store import EmotionModel
 from synth.frames import Frame, find_videos, probe
-from warehouse.store import EpisodeRecord, KnownEpisode, Warehouse
+from warehouse.rows import EpisodeRecord, KnownEpisode
+from warehouse.store import Warehouse
 
 STATUSES = ("indexed", "skipped", "failed")
 

@@ -21,8 +21,8 @@ from indexer.finder import CascadeSet
 from indexer.tracks import GapFill, Observation, Tracker, TrackSettings, smooth, vote_characters
 from synth.detections import Detections
 from synth.frames import Frame, read_frames
+from warehouse.rows import EpisodeFaces
 from warehouse.schema import EMOTIONS
-from warehouse.store import EpisodeFaces
 
 OTHER = "other"
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -28,97 +27,11 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse import schema, vectors
+from warehouse.rows import EpisodeFaces, EpisodeRecord, KnownEpisode, no_faces
 
 SNAPSHOT = "toon.duckdb"
 FAISS = "faces.faiss"
 WORK = ".work"
-
-
-@dataclass(frozen=True)
-class EpisodeRecord:
-    """One row of `episodes`: what the pass learnt of a file, faces or not."""
-
-    episode_id: str
-    title: str
-    path: str
-    sha256: str
-    status: str  # 'indexed' or 'failed'
-    error: str | None = None
-    duration_s: float | None = None
-    fps: float | None = None
-    width: int | None = None
-    height: int | None = None
-    frames: int | None = None
-    sample_fps: float | None = None
-    model_sha256: str | None = None
-    cascades_sha256: str | None = None
-    index_seconds: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.status not in ("indexed", "failed"):
-            raise ValueError(f"status must be 'indexed' or 'failed', got {self.status!r}")
-
-
-@dataclass(frozen=True)
-class EpisodeFaces:
-    """Every face one episode's pass kept: N faces as parallel arrays, plus the S sampled frames.
-
-    Attributes:
-        time_s, frame: (N,) when each face was seen.
-        character: (N,) str.
-        xyxy: (N, 4) pixels.
-        probs: (N, 7) emotion probabilities in `schema.EMOTIONS` order.
-        track: (N,) int, the face's track within the episode (0, 1, ...).
-        seconds: (N,) screen time each face stands for.
-        filled: (N,) bool, made by filling a gap in a track.
-        character_confidence: (N,).
-        embedding: (N, D) float32, L2-normalised.
-        thumbnails: N JPEG byte strings.
-        sample_frame, sample_time_s: (S,) every frame the pass looked at.
-    """
-
-    time_s: np.ndarray
-    frame: np.ndarray
-    character: np.ndarray
-    xyxy: np.ndarray
-    probs: np.ndarray
-    track: np.ndarray
-    seconds: np.ndarray
-    filled: np.ndarray
-    character_confidence: np.ndarray
-    embedding: np.ndarray
-    thumbnails: list[bytes]
-    sample_frame: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    sample_time_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-    def __post_init__(self) -> None:
-        n = len(self.time_s)
-        for name in ("frame", "character", "track", "seconds", "filled", "character_confidence"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"{name} has {len(getattr(self, name))} rows, time_s has {n}")
-        if self.xyxy.shape != (n, 4):
-            raise ValueError(f"xyxy must be ({n}, 4), got {self.xyxy.shape}")
-        if self.probs.shape != (n, len(schema.EMOTIONS)):
-            raise ValueError(f"probs must be ({n}, {len(schema.EMOTIONS)}), got {self.probs.shape}")
-        if self.embedding.ndim != 2 or len(self.embedding) != n or len(self.thumbnails) != n:
-            raise ValueError("embedding and thumbnails need one entry per face")
-        if len(self.sample_frame) != len(self.sample_time_s):
-            raise ValueError("sample_frame and sample_time_s differ in length")
-
-    def __len__(self) -> int:
-        return len(self.time_s)
-
-
-@dataclass(frozen=True)
-class KnownEpisode:
-    """What the warehouse already holds of a file, to decide whether to index it again."""
-
-    episode_id: str
-    path: str
-    sha256: str
-    status: str
-    model_sha256: str | None
-    cascades_sha256: str | None
 
 
 def _fsync_copy(src: Path, dst: Path) -> None:
@@ -196,7 +109,7 @@ class Warehouse:
         The episode's rows, vectors and thumbnails land together or not at all; the in-memory
         FAISS index follows only once the transaction has committed.
         """
-        faces = faces if faces is not None else _no_faces()
+        faces = faces if faces is not None else no_faces()
         if record.status != "indexed" and len(faces):
             raise ValueError(f"episode {record.episode_id}: a failed episode has no faces")
         dim = faces.embedding.shape[1]
@@ -388,19 +301,3 @@ def rebuild_vectors(con: duckdb.DuckDBPyConnection, dim: int | None = None):  # 
         vectors.add(index, ids, emb)
         return index
     return vectors.new_index(dim or 128)
-
-
-def _no_faces() -> EpisodeFaces:
-    return EpisodeFaces(
-        time_s=np.zeros(0),
-        frame=np.zeros(0, np.int64),
-        character=np.zeros(0, dtype=object),
-        xyxy=np.zeros((0, 4)),
-        probs=np.zeros((0, len(schema.EMOTIONS))),
-        track=np.zeros(0, np.int64),
-        seconds=np.zeros(0),
-        filled=np.zeros(0, bool),
-        character_confidence=np.zeros(0),
-        embedding=np.zeros((0, 128), np.float32),
-        thumbnails=[],
-    )
