@@ -17,7 +17,6 @@ import argparse
 import dataclasses
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+from bench.common import toon  # noqa: E402
 
 CONFIGS = {
     "cascades alone": dict(character_head=False, tracking=False, smoothing=False),
@@ -32,11 +32,6 @@ CONFIGS = {
     "+ tracking and gap filling": dict(smoothing=False),
     "+ smoothing (default)": {},
 }
-
-
-def toon(*args: object) -> str:
-    cmd = [sys.executable, "-m", "toon", *map(str, args)]
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
 
 
 def happiest(con, truth_dir: Path) -> tuple[str, str]:  # noqa: ANN001

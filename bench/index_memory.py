@@ -19,6 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+from bench.common import toon  # noqa: E402
 
 
 def main() -> None:
@@ -30,25 +31,17 @@ def main() -> None:
     for seconds in args.seconds:
         with tempfile.TemporaryDirectory() as tmp:
             eps = Path(tmp) / "episodes"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "toon",
-                    "synth",
-                    "episodes",
-                    eps,
-                    "--count",
-                    "1",
-                    "--seconds",
-                    str(seconds),
-                    "--seed",
-                    str(args.seed),
-                    "--json",
-                ],
-                check=True,
-                capture_output=True,
-                cwd=ROOT,
+            toon(
+                "synth",
+                "episodes",
+                eps,
+                "--count",
+                "1",
+                "--seconds",
+                str(seconds),
+                "--seed",
+                str(args.seed),
+                "--json",
             )
             # each index run in its own child, so RUSAGE_CHILDREN's max is that run's peak
             probe = (

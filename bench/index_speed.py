@@ -19,7 +19,6 @@ import argparse
 import dataclasses
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+from bench.common import toon  # noqa: E402
 
 
 def decode_only(videos: list[Path]) -> float:
@@ -91,25 +91,17 @@ def main() -> None:
         folder = args.folder
         if folder is None:
             folder = Path(tmp) / "episodes"
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "toon",
-                    "synth",
-                    "episodes",
-                    folder,
-                    "--count",
-                    str(args.count),
-                    "--seconds",
-                    str(args.seconds),
-                    "--seed",
-                    str(args.seed),
-                    "--json",
-                ],
-                check=True,
-                capture_output=True,
-                cwd=ROOT,
+            toon(
+                "synth",
+                "episodes",
+                folder,
+                "--count",
+                str(args.count),
+                "--seconds",
+                str(args.seconds),
+                "--seed",
+                str(args.seed),
+                "--json",
             )
         from synth.frames import count_frames, find_videos, probe
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+from bench.common import toon  # noqa: E402
 
 
 def truth_emotions(con, truth_dir: Path) -> dict[int, str]:  # noqa: ANN001
@@ -67,25 +67,17 @@ def main() -> None:
     index = reader.face_index(args.warehouse)
     with tempfile.TemporaryDirectory() as tmp, reader.connect(args.warehouse) as con:
         check_model(con, model)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "toon",
-                "synth",
-                "faces",
-                tmp,
-                "--count",
-                str(args.count),
-                "--seed",
-                str(args.seed),
-                "--style",
-                "sketch",
-                "--json",
-            ],
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
+        toon(
+            "synth",
+            "faces",
+            tmp,
+            "--count",
+            str(args.count),
+            "--seed",
+            str(args.seed),
+            "--style",
+            "sketch",
+            "--json",
         )
         truth = truth_emotions(con, args.truth)
         with open(Path(tmp) / "faces.csv") as f:

@@ -1,1 +1,1 @@
-"""Haar cascades per character: a Viola-Jones trainer that writes OpenCV's cascade XML (issue 3)."""
+"""Haar cascades per character: a Viola-Jones trainer that writes OpenCV's cascade XML."""

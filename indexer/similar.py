@@ -18,14 +18,6 @@ def embed_image(model: EmotionModel, image: Path) -> np.ndarray:
     return model.predict(model.read([image])).embedding[0]
 
 
-def embed_rgb(model: EmotionModel, rgb: np.ndarray) -> np.ndarray:
-    """(D,) embedding of an (H, W, 3) RGB uint8 picture (an upload or a drawing)."""
-    import cv2
-
-    face = cv2.resize(rgb, (model.size, model.size), interpolation=cv2.INTER_AREA)
-    return model.predict(face[None]).embedding[0]
-
-
 def check_model(con, model: EmotionModel) -> None:  # noqa: ANN001
     """Refuse a model other than the one that indexed the warehouse: its vectors would not
     be comparable."""

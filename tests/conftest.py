@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from pathlib import Path
 
@@ -7,6 +9,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TOON = [sys.executable, "-m", "toon"]
+
+
+def run_toon(args: list[str]) -> tuple[int, str, str]:
+    """`toon ARGS` in this process: exit code, stdout and stderr."""
+    from toon.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(args)
+        except SystemExit as exc:  # argparse's usage errors
+            rc = int(exc.code or 0)
+    return rc, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="session")

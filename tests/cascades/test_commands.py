@@ -114,7 +114,9 @@ def test_eval_json(trained: Path, truth_dir: Path) -> None:
     assert set(result) >= {"precision", "recall", "f1", "ms_per_frame", "frames"}
     assert result["frames"] == 2 * 8
     assert result["hits"] + result["false_positives"] > 0  # it ran and fired
-    assert 0 <= result["precision"] <= 1 and 0 <= result["recall"] <= 1
+    hits, fps, owed = result["hits"], result["false_positives"], result["owed"]
+    assert result["precision"] == round(hits / (hits + fps), 4)
+    assert result["recall"] == round(hits / owed, 4) if owed else result["recall"] == 0.0
 
 
 def test_tune_writes_settings(trained: Path, truth_dir: Path) -> None:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import json
 from pathlib import Path
 
@@ -19,21 +18,10 @@ from synth.degrade import (
     draw_degradation,
 )
 from synth.frames import count_frames, probe, read_frames
-from toon.cli import main
+from tests.conftest import run_toon as _run
 
 EPISODES = ("s11-e01", "s11-e02")
 SEED = 3
-
-
-def _run(args: list[str]) -> tuple[int, str, str]:
-    """`toon ARGS` in this process: exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main(args)
-        except SystemExit as exc:  # argparse's usage errors
-            rc = int(exc.code or 0)
-    return rc, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 from contextlib import nullcontext as does_not_raise
 from pathlib import Path
@@ -23,24 +22,13 @@ from synth.realworld import (
     tileable_axes,
     window_boxes,
 )
-from toon.cli import main
+from tests.conftest import run_toon as _run
 
 # alpha (train): a photo larger than a frame, a small tileable texture with a transparent
 # corner, a flat picture (skipped) and a listed file that is not there (skipped).
 # beta (held out): one WebP photo.
 ALPHA = ("photos/big.jpg", "textures/tex.png", "flat.png", "gone.png")
 BETA = ("walls/pic.webp",)
-
-
-def _run(args: list[str]) -> tuple[int, str, str]:
-    """`toon ARGS` in this process: exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            rc = main(args)
-        except SystemExit as exc:  # argparse's usage errors
-            rc = int(exc.code or 0)
-    return rc, out.getvalue(), err.getvalue()
 
 
 def _photo(rng: np.random.Generator, w: int, h: int) -> np.ndarray:
