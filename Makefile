@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 DEMO := demo_data
 DEMO_SEED := 2017
 
+CHROMIUM := /usr/bin/chromium
+# apt-get needs root; elsewhere sudo asks for it
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 .PHONY: install demo test lint gpu clean cascades weights
 
 $(STAMP): pyproject.toml
@@ -17,6 +21,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's Chromium, which the dashboard's browser tests drive through Playwright.
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	$(SUDO) apt-get install -y -q chromium || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
 demo: install
 	$(BIN)/toon synth episodes $(DEMO)/episodes --count 4 --seconds 30 --seed $(DEMO_SEED) --jobs 2
@@ -32,8 +41,10 @@ demo: install
 	@echo "  $(BIN)/toon references --warehouse $(DEMO)/warehouse --out $(DEMO)/references"
 	@echo "  $(BIN)/toon similar --warehouse $(DEMO)/warehouse $(DEMO)/references/tom/happy/<a face>.jpg"
 	@echo "  $(BIN)/toon evaluate-index --warehouse $(DEMO)/warehouse --truth $(DEMO)/episodes"
+	@echo
+	$(BIN)/toon dashboard --warehouse $(DEMO)/warehouse
 
-test: install
+test: install $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
 lint: install

@@ -3,8 +3,10 @@ differ from each other, as an ImageFolder and one contact sheet."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import cv2
@@ -45,6 +47,33 @@ def pick(
     return {k: [(f, j) for f, j, _, _ in v] for k, v in chosen.items()}
 
 
+SHEET = "contact_sheet.png"
+
+
+def reference_files(picked: dict[tuple[str, str], list[tuple[int, bytes]]], per: int) -> dict:
+    """The reference set as files: relative path -> bytes, `<character>/<emotion>/<face_id>.jpg`
+    for every picked face and `contact_sheet.png`."""
+    files = {
+        f"{character}/{emotion}/{face_id}.jpg": jpeg
+        for (character, emotion), faces in sorted(picked.items())
+        for face_id, jpeg in faces
+    }
+    ok, png = cv2.imencode(".png", _contact_sheet(picked, per))
+    if not ok:
+        raise ValueError("cannot encode the contact sheet")
+    files[SHEET] = png.tobytes()
+    return files
+
+
+def zip_references(files: dict[str, bytes]) -> bytes:
+    """`reference_files` as one zip archive, for a download."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -> dict:
     """Write OUT/<character>/<emotion>/<face_id>.jpg and OUT/contact_sheet.png.
 
@@ -59,25 +88,21 @@ def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -
         raise ValueError("the warehouse has no faces to take references from")
     tmp = out.with_name(out.name + ".part")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    counts = {}
-    for (character, emotion), faces in sorted(picked.items()):
-        folder = tmp / character / emotion
-        folder.mkdir(parents=True)
-        for face_id, jpeg in faces:
-            (folder / f"{face_id}.jpg").write_bytes(jpeg)
-        counts[f"{character}/{emotion}"] = len(faces)
-    _contact_sheet(picked, per, tmp / "contact_sheet.png")
+    for name, data in reference_files(picked, per).items():
+        path = tmp / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     old = out.with_name(out.name + ".old")
     if out.exists():
         os.replace(out, old)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)
-    return {"out": str(out), "sheet": str(out / "contact_sheet.png"), "faces": counts}
+    counts = {f"{c}/{e}": len(faces) for (c, e), faces in sorted(picked.items())}
+    return {"out": str(out), "sheet": str(out / SHEET), "faces": counts}
 
 
-def _contact_sheet(picked: dict, per: int, path: Path) -> None:
-    """One row per (character, emotion), its faces left to right."""
+def _contact_sheet(picked: dict, per: int) -> np.ndarray:
+    """One row per (character, emotion), its faces left to right: (H, W, 3) BGR."""
     keys = sorted(picked, key=lambda k: (k[0], EMOTIONS.index(k[1]) if k[1] in EMOTIONS else 99))
     sheet = np.full((len(keys) * TILE_PX, LABEL_PX + per * TILE_PX, 3), 255, np.uint8)
     for r, key in enumerate(keys):
@@ -99,5 +124,4 @@ def _contact_sheet(picked: dict, per: int, path: Path) -> None:
             tile = cv2.resize(img, (TILE_PX, TILE_PX), interpolation=cv2.INTER_AREA)
             x = LABEL_PX + c * TILE_PX
             sheet[y : y + TILE_PX, x : x + TILE_PX] = tile
-    if not cv2.imwrite(str(path), sheet):
-        raise OSError(f"{path}: cannot write the contact sheet")
+    return sheet

@@ -139,6 +139,17 @@ def read_rgb(path: Path, size: int) -> np.ndarray:
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if len(data) else None
     if image is None:
         raise ValueError(f"{path}: not an image OpenCV can read")
+    return fit_rgb(image, size)
+
+
+def fit_rgb(image: np.ndarray, size: int) -> np.ndarray:
+    """A decoded image as OpenCV gives it ((H, W) grey, (H, W, 3) BGR or (H, W, 4) BGRA, any
+    depth) -> (size, size, 3) RGB uint8, transparency laid on white.
+
+    Example:
+        >>> fit_rgb(np.zeros((120, 80, 4), np.uint8), 60).shape  # fully transparent: white
+        (60, 60, 3)
+    """
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     elif image.shape[2] == 4:

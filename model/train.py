@@ -119,9 +119,11 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
     toon = s.arch == "toon"
     items = scan(data, CHARACTERS)
     found = emotions_of(items)
-    classes = s.classes or found
+    # a fine-tune keeps its start's emotions: a few labels of some of them teach it those,
+    # and it still knows the rest
+    classes = s.classes or (start.classes if start is not None else found)
     missing = [c for c in classes if c not in found]
-    if missing:
+    if missing and (start is None or not set(classes) & set(found)):
         raise ValueError(f"{data}: no images of {', '.join(missing)} (found: {', '.join(found)})")
     if len(classes) < 2:
         raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")

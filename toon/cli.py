@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from cascades import commands as cascade_commands
+from dashboard import commands as dashboard_commands
 from indexer import commands as indexer_commands
 from model import commands as model_commands
 from synth import commands as synth_commands
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     model_commands.register(sub)
     indexer_commands.register(sub)
     warehouse_commands.register(sub)
+    dashboard_commands.register(sub)
     parser.epilog = (
         "commands:\n"
         + "\n".join(f"  toon {name:<22} {text}" for name, text in _leaf_commands(sub))

@@ -206,3 +206,91 @@ def similar(
 def thumbnail(con: duckdb.DuckDBPyConnection, face_id: int) -> bytes | None:
     row = con.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", [face_id]).fetchone()
     return bytes(row[0]) if row else None
+
+
+def overview(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the warehouse holds: episodes indexed and failed, hours of video, faces, characters."""
+    row = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE status = 'indexed'),
+               count(*) FILTER (WHERE status = 'failed'),
+               coalesce(sum(duration_s) FILTER (WHERE status = 'indexed'), 0),
+               (SELECT count(*) FROM faces f JOIN episodes e USING (episode_id)
+                WHERE e.status = 'indexed'),
+               (SELECT list(DISTINCT character ORDER BY character) FROM faces f
+                JOIN episodes e USING (episode_id) WHERE e.status = 'indexed')
+        FROM episodes"""
+    ).fetchone()
+    return {
+        "episodes": row[0],
+        "failed": row[1],
+        "duration_s": float(row[2]),
+        "faces": row[3],
+        "characters": list(row[4] or []),
+    }
+
+
+def character_emotions(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The `character_emotions` view: each character's share of screen time per emotion."""
+    return _records(
+        con.execute(
+            "SELECT character, emotion, faces, seconds, share FROM character_emotions "
+            "ORDER BY character, share DESC, emotion"
+        )
+    )
+
+
+def episode(con: duckdb.DuckDBPyConnection, episode_id: str) -> dict:
+    """One indexed episode's file and size: what a player needs."""
+    episode_exists(con, episode_id)
+    return _records(
+        con.execute(
+            "SELECT episode_id, title, path, duration_s, fps, width, height, faces "
+            "FROM episodes WHERE episode_id = ?",
+            [episode_id],
+        )
+    )[0]
+
+
+def faces_at(con: duckdb.DuckDBPyConnection, episode_id: str, time_s: float) -> list[dict]:
+    """The faces of the sampled frame nearest `time_s` (the earlier one on a tie); none when
+    that frame had none.
+
+    Rows: face_id, time_s, character, emotion, confidence, filled.
+    """
+    episode_exists(con, episode_id)
+    return _records(
+        con.execute(
+            """
+            SELECT face_id, time_s, character, emotion, confidence, filled FROM faces
+            WHERE episode_id = $1 AND frame = (
+                SELECT frame FROM samples WHERE episode_id = $1
+                ORDER BY abs(time_s - $2), time_s LIMIT 1)
+            ORDER BY character, face_id""",
+            [episode_id, time_s],
+        )
+    )
+
+
+def least_certain(
+    con: duckdb.DuckDBPyConnection, limit: int, skip: list[int] | None = None
+) -> list[dict]:
+    """Faces the model was least sure of (lowest emotion confidence), found by a cascade, not
+    by gap filling: the ones most worth a human label. `skip` holds face ids already labelled.
+
+    Rows: face_id, episode_id, time_s, character, emotion, confidence.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    return _records(
+        con.execute(
+            """
+            SELECT f.face_id, f.episode_id, f.time_s, f.character, f.emotion, f.confidence
+            FROM faces f JOIN episodes e USING (episode_id)
+            WHERE e.status = 'indexed' AND NOT f.filled
+              AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))
+            ORDER BY f.confidence, f.face_id
+            LIMIT ?""",
+            [list(skip or []), limit],
+        )
+    )

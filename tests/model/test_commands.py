@@ -284,6 +284,30 @@ def test_a_start_whose_data_or_weights_changed_has_no_split(
     assert remade_split(model) is None
 
 
+def test_fine_tune_from_labels_of_a_few_emotions(
+    toon_model: Path, faces_dir: Path, tmp_path: Path
+) -> None:
+    """The Label page's folder holds some emotions only: a fine-tune keeps the start's."""
+    labels = tmp_path / "labels"
+    for emotion in ("happy", "sad"):
+        (labels / "tom" / emotion).mkdir(parents=True)
+        for p in sorted((faces_dir / "tom" / emotion).glob("*.png"))[:5]:
+            (labels / "tom" / emotion / p.name).write_bytes(p.read_bytes())
+    (labels / "nonface").mkdir()
+    for p in sorted((faces_dir / "nonface").glob("*.png"))[:2]:
+        (labels / "nonface" / p.name).write_bytes(p.read_bytes())
+    out = tmp_path / "tuned"
+    res = run("train", labels, "--out", out, "--epochs", 1, "--init", toon_model, "--json")
+    assert res.returncode == 0, res.stderr
+    assert EmotionModel(out).classes == EmotionModel(toon_model).classes
+    counts = json.loads((out / "config.json").read_text())["images"]
+    assert {k: v for k, v in counts.items() if v} == {"happy": 5, "sad": 5, "nonface": 2}
+    (labels / "tom" / "sad").rename(labels / "tom" / "joy")
+    (labels / "tom" / "happy").rename(labels / "tom" / "glee")
+    res = run("train", labels, "--out", tmp_path / "none", "--epochs", 1, "--init", toon_model)
+    assert res.returncode == 2 and "no images of" in res.stderr
+
+
 def test_fine_tune_refuses_a_model_of_other_emotions(
     toon_model: Path, faces_dir: Path, tmp_path: Path
 ) -> None:

@@ -390,3 +390,86 @@ def test_thumbnail(connect) -> None:
     con = connect("world")
     assert (queries.thumbnail(con, 1), queries.thumbnail(con, 6)) == (jpeg(0), jpeg(5))
     assert queries.thumbnail(con, 999) is None
+
+
+def test_overview(connect) -> None:
+    assert queries.overview(connect("world")) == {
+        "episodes": 3,
+        "failed": 1,
+        "duration_s": 0.0,  # the hand-made records carry no duration
+        "faces": 15,
+        "characters": ["jerry", "tom"],
+    }
+    assert queries.overview(connect("empty")) == {
+        "episodes": 0,
+        "failed": 0,
+        "duration_s": 0.0,
+        "faces": 0,
+        "characters": [],
+    }
+
+
+def test_character_emotions_is_the_view_largest_share_first(connect) -> None:
+    assert queries.character_emotions(connect("world")) == [
+        {"character": c, "emotion": e, "faces": n, "seconds": s, "share": share}
+        for c, e, n, s, share in [
+            ("jerry", "sad", 1, 8.0, 8 / 16),
+            ("jerry", "happy", 4, 6.0, 6 / 16),
+            ("jerry", "angry", 2, 2.0, 2 / 16),
+            ("tom", "happy", 4, 4.0, 4 / 8),
+            ("tom", "angry", 3, 3.0, 3 / 8),
+            ("tom", "sad", 1, 1.0, 1 / 8),
+        ]
+    ]
+
+
+def test_episode_and_one_that_failed(connect) -> None:
+    con = connect("world")
+    assert queries.episode(con, "ep2") == {
+        "episode_id": "ep2",
+        "title": "Episode 2",
+        "path": "/episodes/ep2.mp4",
+        "duration_s": None,
+        "fps": None,
+        "width": None,
+        "height": None,
+        "faces": 8,
+    }
+    with pytest.raises(ValueError, match="^episode 'ep9' failed to index; it has no faces$"):
+        queries.episode(con, "ep9")
+
+
+@pytest.mark.parametrize(
+    ("time_s", "expected"),
+    [
+        (0.0, [("jerry", 0.0), ("tom", 0.0)]),
+        (0.4, [("jerry", 0.0), ("tom", 0.0)]),
+        (0.5, [("jerry", 0.0), ("tom", 0.0)]),  # a tie takes the earlier frame
+        (0.6, []),  # sampled at 1.0 s, no face there
+        (2.9, [("tom", 3.0)]),
+        (99.0, [("tom", 3.0)]),
+    ],
+)
+def test_faces_at_the_nearest_sampled_frame(tmp_path: Path, time_s: float, expected) -> None:
+    faces = [Face(0.0, "tom", "happy"), Face(0.0, "jerry", "sad"), Face(3.0, "tom", "angry")]
+    with Warehouse(tmp_path) as wh:
+        wh.write_episode(record("ep1"), episode_faces(faces, samples_s=[0.0, 1.0, 2.0, 3.0]))
+        wh.publish()
+    with reader.connect(tmp_path) as con:
+        got = queries.faces_at(con, "ep1", time_s)
+    assert [(r["character"], r["time_s"]) for r in got] == expected
+
+
+@pytest.mark.parametrize(
+    ("limit", "skip", "expected", "expectation"),
+    [
+        (3, None, [1, 3, 5], does_not_raise()),  # equal confidence: by face id; filled ones never
+        (3, [1, 5], [3, 7, 9], does_not_raise()),
+        (100, None, [1, 3, 5, 7, 9, 11, 13, 15], does_not_raise()),
+        (0, None, None, pytest.raises(ValueError, match="^limit must be >= 1, got 0$")),
+    ],
+)
+def test_least_certain(connect, limit: int, skip, expected, expectation) -> None:
+    with expectation:
+        got = queries.least_certain(connect("world"), limit, skip)
+        assert [r["face_id"] for r in got] == expected

@@ -1,0 +1,60 @@
+"""Label: the faces the model was least sure of, a batch at a time; a click files the face
+under its emotion (or "not a face") in an ImageFolder that `toon train --init` reads."""
+
+import streamlit as st
+
+from dashboard import labels, resources
+from warehouse import queries
+from warehouse.schema import EMOTIONS
+
+BATCH = 6
+NOT_A_FACE = "not a face"
+COLUMNS = 2  # faces side by side; each needs room for a row of four labelled buttons
+
+settings = resources.settings()
+
+
+def file_label(face: dict, emotion: str | None) -> None:
+    with resources.warehouse() as con:
+        jpeg = queries.thumbnail(con, face["face_id"])
+    if jpeg is None:
+        st.toast(f"face {face['face_id']} has no thumbnail; skipped")
+        return
+    path = labels.save_label(settings.labels, face["face_id"], face["character"], emotion, jpeg)
+    st.session_state["last_label"] = str(path)
+
+
+st.title("Label faces")
+st.caption(
+    f"Least certain first. Labels go to {settings.labels}, one folder per character and "
+    "emotion; teach the model with them, then index again:"
+)
+done = labels.labelled(settings.labels)
+st.code(labels.train_command(settings.labels, settings.model, settings.warehouse), "bash")
+if "last_label" in st.session_state:
+    st.success(f"Saved {st.session_state['last_label']} ({len(done)} labelled so far)")
+
+with resources.warehouse() as con:
+    batch = queries.least_certain(con, BATCH, skip=list(done))
+    if not batch:
+        st.info("Every face is labelled.")
+        st.stop()
+    for start in range(0, len(batch), COLUMNS):
+        for cell, face in zip(st.columns(COLUMNS), batch[start : start + COLUMNS], strict=False):
+            with cell, st.container(border=True):
+                jpeg = queries.thumbnail(con, face["face_id"])
+                if jpeg:
+                    st.image(jpeg, width=96)
+                st.caption(
+                    f"face {face['face_id']} · {face['character']} · the model says "
+                    f"{face['emotion']} ({face['confidence']:.0%}) · {face['episode_id']} "
+                    f"at {face['time_s']:.0f} s"
+                )
+                buttons = st.columns(4)
+                for n, emotion in enumerate([*EMOTIONS, NOT_A_FACE]):
+                    buttons[n % 4].button(
+                        emotion,
+                        key=f"label-{face['face_id']}-{emotion}",
+                        on_click=file_label,
+                        args=(face, None if emotion == NOT_A_FACE else emotion),
+                    )

@@ -1,0 +1,54 @@
+"""`toon dashboard`: parse, check, serve."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from dashboard.serve import ServeOptions, serve
+from dashboard.settings import LABELS_FOLDER, Settings
+from model.store import DEFAULT
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, got {port}")
+    return port
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    warehouse = args.warehouse.resolve()
+    settings = Settings(
+        warehouse=warehouse,
+        model=args.model.resolve(),
+        labels=(args.labels or warehouse / LABELS_FOLDER).resolve(),
+    )
+    return serve(settings, ServeOptions(port=args.port, address=args.address))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    d = sub.add_parser(
+        "dashboard",
+        help="serve the dashboard on a warehouse",
+        description="Serve the Streamlit dashboard on a warehouse: overview, rankings, episode "
+        "timelines with video, recommendations, reference faces, sketch search, SQL, the model "
+        "and labelling. Reads the published snapshot, so it works while `toon index` writes.",
+    )
+    d.add_argument("--warehouse", type=Path, required=True, help="folder `toon index` wrote")
+    d.add_argument("--port", type=_port, default=8501, help="(8501)")
+    d.add_argument(
+        "--address", default="127.0.0.1", help="address to bind (127.0.0.1: this machine only)"
+    )
+    d.add_argument(
+        "--model", type=Path, default=DEFAULT, help="the model that indexed it (the shipped one)"
+    )
+    d.add_argument(
+        "--labels",
+        type=Path,
+        help=f"ImageFolder the Label page writes (default: WAREHOUSE/{LABELS_FOLDER})",
+    )
+    d.set_defaults(func=_dashboard)

@@ -1,0 +1,64 @@
+"""`toon dashboard`: run the Streamlit app on one warehouse, safely configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboard.settings import Settings
+from dashboard.uploads import MAX_UPLOAD_MB
+from warehouse import reader
+
+APP = Path(__file__).resolve().parent / "streamlit_app.py"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    port: int = 8501
+    address: str = "127.0.0.1"  # this machine only; pass 0.0.0.0 to share on a network
+
+
+def streamlit_command(options: ServeOptions) -> list[str]:
+    """The `streamlit run` command line: XSRF protection on, uploads capped at a picture's
+    size, no tracebacks in the browser, no usage statistics sent anywhere."""
+    flags = {
+        "server.address": options.address,
+        "server.port": options.port,
+        "server.headless": "true",
+        "server.enableXsrfProtection": "true",
+        "server.maxUploadSize": MAX_UPLOAD_MB,
+        "server.fileWatcherType": "none",
+        "client.showErrorDetails": "none",
+        "client.toolbarMode": "viewer",
+        "browser.gatherUsageStats": "false",
+        "global.developmentMode": "false",
+    }
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        *(f"--{key}={value}" for key, value in flags.items()),
+    ]
+
+
+def serve(settings: Settings, options: ServeOptions) -> int:
+    """Check the warehouse and the model folder, then serve until interrupted; the exit status
+    of the server."""
+    reader.snapshot_path(settings.warehouse)  # FileNotFoundError names the folder and the fix
+    if not (settings.model / "model.keras").is_file():
+        raise FileNotFoundError(f"{settings.model}: not a model folder (no model.keras)")
+    print(
+        f"Serving {settings.warehouse} on http://{options.address}:{options.port} "
+        "(Ctrl+C stops it)",
+        flush=True,
+    )
+    env = os.environ | settings.to_env()
+    try:
+        return subprocess.call(streamlit_command(options), env=env)
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,61 @@
+"""Pieces several pages draw the same way: face thumbnails and links to a moment."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from warehouse import queries
+from warehouse.schema import EMOTIONS
+
+EPISODE_PAGE = "app_pages/episode.py"
+GRID_COLUMNS = 5
+# One colour per emotion on every chart, so that a colour means the same thing on every page.
+EMOTION_COLOURS = {
+    "happy": "#f2b701",
+    "angry": "#d62728",
+    "surprise": "#ff7f0e",
+    "sad": "#1f77b4",
+    "fear": "#9467bd",
+    "disgust": "#2ca02c",
+    "neutral": "#9e9e9e",
+}
+
+
+def emotion_colour(field: str = "emotion") -> alt.Color:
+    """An Altair colour channel with every emotion's fixed colour, in the warehouse's order."""
+    return alt.Color(
+        f"{field}:N",
+        title="emotion",
+        scale=alt.Scale(domain=list(EMOTIONS), range=[EMOTION_COLOURS[e] for e in EMOTIONS]),
+    )
+
+
+def moment_link(episode_id: str, time_s: float, label: str | None = None) -> None:
+    """A link to the Episode page, playing `episode_id` from `time_s`."""
+    st.page_link(
+        EPISODE_PAGE,
+        label=label or f"{episode_id} at {time_s:.0f} s",
+        icon=":material/play_circle:",
+        query_params={"episode": episode_id, "t": f"{time_s:g}"},
+    )
+
+
+def face_grid(con, faces: list[dict], columns: int = GRID_COLUMNS, links: bool = True) -> None:  # noqa: ANN001
+    """Thumbnails of face rows (face_id, character, emotion, ...), with what the warehouse
+    says of each and, with `links`, a link to its moment."""
+    for start in range(0, len(faces), columns):
+        cells = st.columns(columns)
+        for cell, face in zip(cells, faces[start : start + columns], strict=False):
+            with cell, st.container(border=True):
+                jpeg = queries.thumbnail(con, face["face_id"])
+                if jpeg:
+                    st.image(jpeg, width=96)
+                caption = f"**{face['character']}** · {face['emotion']}"
+                if "score" in face:
+                    caption += f" · score {face['score']:.2f}"
+                elif face.get("confidence") is not None:
+                    caption += f" · {face['confidence']:.0%}"
+                st.markdown(caption)
+                if links and "episode_id" in face:
+                    moment_link(face["episode_id"], face["time_s"])

@@ -1,0 +1,70 @@
+"""Pictures from the browser (an upload or the drawing canvas), checked before they are decoded.
+
+A picture is refused, with one line that names it, when it is over the byte limit, is not a
+real PNG, JPEG, WebP or BMP file whatever its name says, or declares more pixels than a face
+picture needs (a decompression bomb: a small file that would decode to gigabytes). Only the
+header is read for those checks; the pixels are decoded after.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from model.data import fit_rgb
+
+MAX_UPLOAD_MB = 5  # server.maxUploadSize too: a face or a sketch is far below this
+MAX_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_PIXELS = 4096 * 4096  # 16.8 Mpx, 64 MiB as RGBA: larger is no face picture
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP")  # what both Pillow's header check and OpenCV read
+SUFFIXES = ("png", "jpg", "jpeg", "webp", "bmp")
+
+
+class UploadError(ValueError):
+    """A picture the dashboard will not decode; the message is one line for the user."""
+
+
+def check_image(data: bytes, name: str) -> tuple[str, int, int]:
+    """(format, width, height) from the header of an upload, or UploadError.
+
+    Example:
+        >>> check_image(png_bytes, "face.png")
+        ('PNG', 64, 64)
+    """
+    if not data:
+        raise UploadError(f"{name}: the file is empty")
+    if len(data) > MAX_BYTES:
+        raise UploadError(
+            f"{name}: {len(data) / 2**20:.1f} MB is over the {MAX_UPLOAD_MB} MB limit for a picture"
+        )
+    try:
+        with warnings.catch_warnings():  # the pixel limit below decides, with a clearer message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FORMATS) as im:  # parses the header only
+                fmt, (width, height) = im.format, im.size
+    except UnidentifiedImageError:
+        raise UploadError(
+            f"{name}: not a picture (the dashboard reads {', '.join(FORMATS)} files)"
+        ) from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise UploadError(f"{name}: a damaged picture ({exc})") from None
+    if width * height > MAX_PIXELS:
+        raise UploadError(
+            f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS / 1e6:.1f} "
+            "million for a picture; send a smaller one"
+        )
+    return fmt, width, height
+
+
+def read_face(data: bytes, name: str, size: int) -> np.ndarray:
+    """An upload checked, decoded and fitted to a model's input: (size, size, 3) RGB uint8;
+    transparency on white, as a sketch drawn on paper."""
+    check_image(data, name)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise UploadError(f"{name}: the picture's header is fine but its pixels cannot be decoded")
+    return fit_rgb(image, size)

@@ -1,0 +1,115 @@
+"""Every page run by Streamlit's AppTest against a real warehouse: it renders without an
+exception and shows what it is for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.settings import LABELS_ENV, MODEL_ENV, WAREHOUSE_ENV
+from model.store import DEFAULT
+from tests.conftest import ROOT
+from warehouse import queries, reader
+
+APP = str(ROOT / "dashboard" / "streamlit_app.py")
+TIMEOUT_S = 120  # the Model page draws its convolutions with TensorFlow
+
+
+@pytest.fixture
+def app(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.setenv(MODEL_ENV, str(DEFAULT))
+    monkeypatch.setenv(LABELS_ENV, str(tmp_path / "labels"))
+    return AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+
+
+def open_page(app: AppTest, name: str) -> AppTest:
+    app.run()
+    if name != "overview":
+        app.switch_page(f"app_pages/{name}.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def test_overview(app: AppTest, warehouse: Path) -> None:
+    with reader.connect(warehouse) as con:
+        best = queries.rank(con, "happy")[0]["character"]
+    at = open_page(app, "overview")
+    assert at.subheader[0].value.startswith(f"The happiest character is **{best}**")
+    assert [m.label for m in at.metric] == [
+        "Episodes indexed",
+        "Hours of video",
+        "Faces",
+        "Characters",
+    ]
+
+
+def test_rankings_every_grouping(app: AppTest) -> None:
+    at = open_page(app, "rankings")
+    for by in ("character", "episode", "character-episode"):
+        at.radio[0].set_value(by).run()
+        table = at.dataframe[0].value
+        assert list(table["rank"]) == list(range(1, len(table) + 1))
+        assert table["share"].is_monotonic_decreasing
+
+
+def test_episode(app: AppTest) -> None:
+    at = open_page(app, "episode")
+    assert at.selectbox[0].value == "s41-e01"
+    assert at.subheader[-1].value == "Episodes like this one"
+
+
+def test_recommend(app: AppTest) -> None:
+    at = open_page(app, "recommend")
+    at.selectbox[0].set_value("angry").run()
+    assert list(at.dataframe[0].value["rank"]) == [1, 2, 3]
+
+
+def test_references(app: AppTest) -> None:
+    at = open_page(app, "references")
+    assert at.subheader.values == ["jerry", "tom"]
+
+
+def test_similar_asks_for_a_picture(app: AppTest) -> None:
+    at = open_page(app, "similar")
+    assert at.info[0].value == "Upload a picture or draw a face to search."
+
+
+def test_sql_runs_a_query_and_refuses_copy(app: AppTest, tmp_path: Path) -> None:
+    at = open_page(app, "sql")
+    at.text_area[0].set_value("SELECT 6 * 7 AS answer").run()
+    at.button[0].click().run()
+    assert at.dataframe[0].value.to_dict("records") == [{"answer": 42}]
+    at.text_area[0].set_value(f"COPY faces TO '{tmp_path / 'x.csv'}'").run()
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Refused: ")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_model(app: AppTest) -> None:
+    at = open_page(app, "model")
+    assert [m.label for m in at.metric][:2] == ["Held-out accuracy", "Balanced accuracy"]
+
+
+def test_label_files_a_face(app: AppTest, warehouse: Path, tmp_path: Path) -> None:
+    with reader.connect(warehouse) as con:
+        first = queries.least_certain(con, 1)[0]
+    at = open_page(app, "label")
+    at.button(key=f"label-{first['face_id']}-not a face").click().run()
+    assert (tmp_path / "labels" / "nonface" / f"{first['face_id']}.jpg").is_file()
+    assert first["face_id"] not in [
+        int(c.value.split()[1]) for c in at.caption if c.value.startswith("face ")
+    ]
+
+
+def test_no_warehouse_is_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(WAREHOUSE_ENV, str(tmp_path))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S).run()
+    assert not at.exception
+    assert at.error[0].value == (
+        f"{tmp_path}: no warehouse here (no toon.duckdb; build one with "
+        f"`toon index EPISODES --warehouse {tmp_path}`)"
+    )
