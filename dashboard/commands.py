@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboard.serve import ServeOptions, serve
 from dashboard.settings import LABELS_FOLDER, Settings
-from model.store import DEFAULT
+from model import DEFAULT
 
 
 def _port(text: str) -> int:

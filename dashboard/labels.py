@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from synth.facesets import NONFACE
@@ -25,13 +26,20 @@ def save_label(
 ) -> Path:
     """Write the face's crop under its label, atomically; a face labelled again moves."""
     path = label_path(labels, face_id, character, emotion)
-    for old in labelled(labels).get(face_id, []):
+    before = labelled(labels).get(face_id, [])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # a name of its own for every write, so two sessions labelling one face cannot collide
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(jpeg)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in before:  # only once the new label is in place
         if old != path:
             old.unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(jpeg)
-    os.replace(tmp, path)
     return path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from dashboard.settings import Settings
 from dashboard.uploads import MAX_UPLOAD_MB
-from warehouse import reader
+from warehouse import queries, reader
 
 APP = Path(__file__).resolve().parent / "streamlit_app.py"
 
@@ -50,8 +51,17 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     """Check the warehouse and the model folder, then serve until interrupted; the exit status
     of the server."""
     reader.snapshot_path(settings.warehouse)  # FileNotFoundError names the folder and the fix
-    if not (settings.model / "model.keras").is_file():
+    weights = settings.model / "model.keras"
+    if not weights.is_file():
         raise FileNotFoundError(f"{settings.model}: not a model folder (no model.keras)")
+    with reader.connect(settings.warehouse) as con:
+        used = queries.models_used(con)
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if used and sha not in used:
+        raise ValueError(
+            f"{settings.model}: the warehouse was indexed with another model "
+            f"({', '.join(sorted(u[:12] for u in used))}); pass that one with --model"
+        )
     print(
         f"Serving {settings.warehouse} on http://{options.address}:{options.port} "
         "(Ctrl+C stops it)",

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.store import DEFAULT
+from model import DEFAULT
 
 WAREHOUSE_ENV = "TOON_WAREHOUSE"
 MODEL_ENV = "TOON_MODEL"

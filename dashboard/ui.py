@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import streamlit as st
 
@@ -28,7 +30,29 @@ def emotion_colour(field: str = "emotion") -> alt.Color:
         f"{field}:N",
         title="emotion",
         scale=alt.Scale(domain=list(EMOTIONS), range=[EMOTION_COLOURS[e] for e in EMOTIONS]),
+        legend=alt.Legend(
+            orient="bottom", columns=len(EMOTIONS)
+        ),  # every emotion, even on a short chart
     )
+
+
+def start_time(text: str | None, duration_s: float | None) -> float | None:
+    """A `?t=` query parameter as seconds into an episode, or None when it is missing or is not
+    a number between 0 and the episode's duration.
+
+    Example:
+        >>> start_time("12.5", 30.0), start_time("nan", 30.0), start_time("-1", 30.0)
+        (12.5, None, None)
+    """
+    try:
+        seconds = float(text) if text is not None else None
+    except ValueError:
+        return None
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return None
+    if duration_s is not None and seconds > duration_s:
+        return None
+    return seconds
 
 
 def moment_link(episode_id: str, time_s: float, label: str | None = None) -> None:

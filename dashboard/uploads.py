@@ -50,7 +50,12 @@ def check_image(data: bytes, name: str) -> tuple[str, int, int]:
         raise UploadError(
             f"{name}: not a picture (the dashboard reads {', '.join(FORMATS)} files)"
         ) from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError:  # Pillow's own, far above ours
+        raise UploadError(
+            f"{name}: declares more pixels than the limit of {MAX_PIXELS / 1e6:.1f} million "
+            "for a picture; send a smaller one"
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise UploadError(f"{name}: a damaged picture ({exc})") from None
     if width * height > MAX_PIXELS:
         raise UploadError(

@@ -13,38 +13,11 @@ import cv2
 import duckdb
 import numpy as np
 
+from warehouse import queries
 from warehouse.schema import EMOTIONS
 
-# Two faces whose embeddings are closer than this (cosine) are the same reference; the less
-# confident one is left out. Consecutive samples of one track are near 1.0.
-MAX_SIMILARITY = 0.97
 TILE_PX = 64
 LABEL_PX = 140
-
-
-def pick(
-    con: duckdb.DuckDBPyConnection, per: int
-) -> dict[tuple[str, str], list[tuple[int, bytes]]]:
-    """(character, emotion) -> up to `per` (face_id, jpeg), most confident first, no two from
-    the same track and no two more alike than MAX_SIMILARITY."""
-    rows = con.execute(
-        """
-        SELECT f.character, f.emotion, f.face_id, f.track_id, e.vector, t.jpeg
-        FROM faces f JOIN embeddings e USING (face_id) JOIN thumbnails t USING (face_id)
-        JOIN episodes ep USING (episode_id)
-        WHERE ep.status = 'indexed' AND NOT f.filled
-        ORDER BY f.character, f.emotion, f.confidence DESC, f.face_id"""
-    ).fetchall()
-    chosen: dict[tuple[str, str], list] = {}
-    for character, emotion, face_id, track, vector, jpeg in rows:
-        mine = chosen.setdefault((character, emotion), [])
-        if len(mine) >= per:
-            continue
-        v = np.asarray(vector, np.float32)
-        if any(t == track or float(v @ w) > MAX_SIMILARITY for _, _, t, w in mine):
-            continue
-        mine.append((face_id, bytes(jpeg), track, v))
-    return {k: [(f, j) for f, j, _, _ in v] for k, v in chosen.items()}
 
 
 SHEET = "contact_sheet.png"
@@ -83,7 +56,7 @@ def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -
         raise ValueError(f"--per must be >= 1, got {per}")
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out}: exists and is not a folder")
-    picked = pick(con, per)
+    picked = queries.reference_faces(con, per)
     if not picked:
         raise ValueError("the warehouse has no faces to take references from")
     tmp = out.with_name(out.name + ".part")

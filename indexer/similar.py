@@ -21,12 +21,7 @@ def embed_image(model: EmotionModel, image: Path) -> np.ndarray:
 def check_model(con, model: EmotionModel) -> None:  # noqa: ANN001
     """Refuse a model other than the one that indexed the warehouse: its vectors would not
     be comparable."""
-    used = {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT model_sha256 FROM episodes WHERE status = 'indexed'"
-        ).fetchall()
-    }
+    used = queries.models_used(con)
     if used and model.sha256 not in used:
         raise ValueError(
             f"{model.folder}: the warehouse was indexed with another model "

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from model import DEFAULT  # noqa: F401  (where callers have always found it)
 from model.backend import keras
 from model.data import OTHER, read_rgb
 
-DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
 BATCH = 256
 
 

@@ -14,6 +14,9 @@ from warehouse import vectors
 from warehouse.schema import EMOTIONS
 
 RANK_BY = ("character", "episode", "character-episode")
+# Two faces whose embeddings are closer than this (cosine) are the same reference; the less
+# confident one is left out. Consecutive samples of one track are near 1.0.
+REFERENCE_MAX_SIMILARITY = 0.97
 
 
 def _records(rel: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -294,3 +297,42 @@ def least_certain(
             [list(skip or []), limit],
         )
     )
+
+
+def reference_faces(
+    con: duckdb.DuckDBPyConnection, per: int
+) -> dict[tuple[str, str], list[tuple[int, bytes]]]:
+    """Reference faces for animators: (character, emotion) -> up to `per` (face_id, jpeg), most
+    confident first, found by a cascade (not gap filling), no two from the same track and no two
+    more alike than REFERENCE_MAX_SIMILARITY."""
+    if per < 1:
+        raise ValueError(f"per must be >= 1, got {per}")
+    rows = con.execute(
+        """
+        SELECT f.character, f.emotion, f.face_id, f.track_id, e.vector, t.jpeg
+        FROM faces f JOIN embeddings e USING (face_id) JOIN thumbnails t USING (face_id)
+        JOIN episodes ep USING (episode_id)
+        WHERE ep.status = 'indexed' AND NOT f.filled
+        ORDER BY f.character, f.emotion, f.confidence DESC, f.face_id"""
+    ).fetchall()
+    chosen: dict[tuple[str, str], list] = {}
+    for character, emotion, face_id, track, vector, jpeg in rows:
+        mine = chosen.setdefault((character, emotion), [])
+        if len(mine) >= per:
+            continue
+        v = np.asarray(vector, np.float32)
+        if any(t == track or float(v @ w) > REFERENCE_MAX_SIMILARITY for _, _, t, w in mine):
+            continue
+        mine.append((face_id, bytes(jpeg), track, v))
+    return {k: [(f, j) for f, j, _, _ in v] for k, v in chosen.items()}
+
+
+def models_used(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """sha256 of every model that wrote the indexed episodes' faces (one, unless mixed)."""
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT model_sha256 FROM episodes "
+            "WHERE status = 'indexed' AND model_sha256 IS NOT NULL"
+        ).fetchall()
+    }

@@ -1,6 +1,8 @@
 """Episode: each character's emotion over time; a click on the timeline plays the video from
 that moment with the emotion subtitles, and shows the faces seen there."""
 
+from __future__ import annotations
+
 from pathlib import Path
 
 import altair as alt
@@ -30,9 +32,8 @@ with resources.warehouse() as con:
     vtt = subtitles(con, episode_id, "vtt")
     like = queries.recommend_like(con, episode_id, k=5)
 
-    st.caption(
-        f"{info['title']} · {info['duration_s']:.0f} s · {info['faces']} faces · {info['path']}"
-    )
+    length = f"{info['duration_s']:.0f} s" if info["duration_s"] is not None else "length unknown"
+    st.caption(f"{info['title']} · {length} · {info['faces']} faces · {info['path']}")
     if rows:
         timeline = (
             alt.Chart(pd.DataFrame(rows))
@@ -55,23 +56,28 @@ with resources.warehouse() as con:
     else:
         st.info("No faces were found in this episode.")
 
-    t = st.query_params.get("t")
-    start_s = float(t) if t is not None else 0.0
+    moment = ui.start_time(st.query_params.get("t"), info["duration_s"])  # None: from the start
+    if moment is None and "t" in st.query_params:
+        st.warning(
+            f"t={st.query_params['t']!r} is not a moment of this episode: t is seconds from 0 to "
+            f"{info['duration_s'] or 0:g}; playing from the start."
+        )
+        st.query_params.pop("t")
     video = Path(info["path"])
     if video.is_file():
         st.video(
             str(video),
-            start_time=start_s,
+            start_time=moment or 0.0,
             subtitles={"Emotions": vtt},
-            autoplay=t is not None,
+            autoplay=moment is not None,
             muted=True,
         )
     else:
         st.warning(f"{video}: the episode's file is no longer there; the statistics still are.")
 
-    if t is not None:
-        here = queries.faces_at(con, episode_id, start_s)
-        st.subheader(f"Faces at {start_s:.1f} s")
+    if moment is not None:
+        here = queries.faces_at(con, episode_id, moment)
+        st.subheader(f"Faces at {moment:.1f} s")
         if here:
             ui.face_grid(con, here, links=False)
         else:

@@ -1,6 +1,8 @@
 """Label: the faces the model was least sure of, a batch at a time; a click files the face
 under its emotion (or "not a face") in an ImageFolder that `toon train --init` reads."""
 
+from __future__ import annotations
+
 import streamlit as st
 
 from dashboard import labels, resources
@@ -9,19 +11,24 @@ from warehouse.schema import EMOTIONS
 
 BATCH = 6
 NOT_A_FACE = "not a face"
+LAST_LABEL = "label_outcome"  # what the last click did, shown once
 COLUMNS = 2  # faces side by side; each needs room for a row of four labelled buttons
 
 settings = resources.settings()
 
 
 def file_label(face: dict, emotion: str | None) -> None:
-    with resources.warehouse() as con:
-        jpeg = queries.thumbnail(con, face["face_id"])
-    if jpeg is None:
-        st.toast(f"face {face['face_id']} has no thumbnail; skipped")
-        return
-    path = labels.save_label(settings.labels, face["face_id"], face["character"], emotion, jpeg)
-    st.session_state["last_label"] = str(path)
+    """A button's callback: it runs before the page, so it reports through the session."""
+    try:
+        with resources.warehouse() as con:
+            jpeg = queries.thumbnail(con, face["face_id"])
+        if jpeg is None:
+            raise ValueError(f"face {face['face_id']} has no thumbnail in the warehouse")
+        path = labels.save_label(settings.labels, face["face_id"], face["character"], emotion, jpeg)
+    except (OSError, ValueError) as exc:
+        st.session_state[LAST_LABEL] = ("error", str(exc).splitlines()[0])
+    else:
+        st.session_state[LAST_LABEL] = ("saved", str(path))
 
 
 st.title("Label faces")
@@ -31,8 +38,11 @@ st.caption(
 )
 done = labels.labelled(settings.labels)
 st.code(labels.train_command(settings.labels, settings.model, settings.warehouse), "bash")
-if "last_label" in st.session_state:
-    st.success(f"Saved {st.session_state['last_label']} ({len(done)} labelled so far)")
+outcome, said = st.session_state.pop(LAST_LABEL, (None, None))
+if outcome == "saved":
+    st.success(f"Saved {said} ({len(done)} labelled so far)")
+elif outcome == "error":
+    st.error(f"Not saved: {said}")
 
 with resources.warehouse() as con:
     batch = queries.least_certain(con, BATCH, skip=list(done))

@@ -1,6 +1,8 @@
 """Model: how well the model that indexed the warehouse names emotions on its held-out faces,
 how it learned, and what its convolutions look at."""
 
+from __future__ import annotations
+
 import json
 import tempfile
 from pathlib import Path

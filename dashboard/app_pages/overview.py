@@ -1,6 +1,8 @@
 """Overview: what the warehouse holds, and which character is the happiest (and the most of
 every other emotion), in one sentence each and one chart."""
 
+from __future__ import annotations
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -27,10 +29,13 @@ if not counts["faces"]:
     st.stop()
 
 happiest = leaders["happy"][0]
-st.subheader(
-    f"The happiest character is **{happiest['character']}**: happy for "
-    f"{happiest['share']:.0%} of their time on screen."
-)
+if happiest["seconds"] > 0:
+    st.subheader(
+        f"The happiest character is **{happiest['character']}**: happy for "
+        f"{happiest['share']:.0%} of their time on screen."
+    )
+else:
+    st.subheader("No character is happy on screen in these episodes.")
 others = [
     f"most {emotion}: **{rows[0]['character']}** ({rows[0]['share']:.0%})"
     for emotion, rows in leaders.items()

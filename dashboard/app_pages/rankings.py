@@ -1,5 +1,7 @@
 """Rankings: characters, episodes, or both, by any emotion's share of screen time."""
 
+from __future__ import annotations
+
 import altair as alt
 import pandas as pd
 import streamlit as st

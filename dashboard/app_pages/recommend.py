@@ -1,5 +1,7 @@
 """Recommend: episodes to watch for a mood, an emotion over everyone or one character."""
 
+from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 

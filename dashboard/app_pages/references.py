@@ -1,15 +1,18 @@
 """References: per character and emotion, the most confident faces that differ from each
 other (as `toon references` writes them), downloadable as a zip."""
 
+from __future__ import annotations
+
 import streamlit as st
 
 from dashboard import resources
-from indexer.references import pick, reference_files, zip_references
+from indexer.references import reference_files, zip_references
+from warehouse import queries
 
 st.title("Reference faces")
 per = st.slider("Faces per character and emotion", min_value=1, max_value=40, value=10)
 with resources.warehouse() as con:
-    picked = pick(con, per)
+    picked = queries.reference_faces(con, per)
 if not picked:
     st.info("No faces yet.")
     st.stop()
@@ -19,6 +22,7 @@ st.download_button(
     data=zip_references(reference_files(picked, per)),
     file_name="references.zip",
     mime="application/zip",
+    on_click="ignore",
     icon=":material/download:",
 )
 for character in sorted({c for c, _ in picked}):

@@ -1,6 +1,8 @@
 """Similar: faces that look like an uploaded picture or a sketch drawn here, found in the
 FAISS index by the embedding of the model that indexed the warehouse."""
 
+from __future__ import annotations
+
 import streamlit as st
 
 from dashboard import resources, ui

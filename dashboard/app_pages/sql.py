@@ -1,5 +1,7 @@
 """SQL: read-only queries on the warehouse, in the same sandbox as `toon sql`."""
 
+from __future__ import annotations
+
 import pandas as pd
 import streamlit as st
 
@@ -45,15 +47,19 @@ st.caption(
 )
 example = st.selectbox("Examples that teach the schema", list(EXAMPLES))
 sql = st.text_area("Query", value=EXAMPLES[example], height=160, key=f"sql-{example}")
+RESULT = "sql_result"  # the last query's outcome, kept across reruns (a download is one)
 if st.button("Run", type="primary", icon=":material/play_arrow:"):
     try:
-        result = run_sql(snapshot_path(resources.settings().warehouse), sql)
+        st.session_state[RESULT] = run_sql(snapshot_path(resources.settings().warehouse), sql)
     except SandboxError as exc:
-        st.error(f"Refused: {exc}")
-        st.stop()
-    table = pd.DataFrame.from_records(result.to_records(), columns=list(result.columns))
-    note = f"{len(table):,} rows in {result.seconds * 1000:.0f} ms"
-    if result.truncated:
+        st.session_state[RESULT] = exc
+outcome = st.session_state.get(RESULT)
+if isinstance(outcome, SandboxError):
+    st.error(f"Refused: {outcome}")
+elif outcome is not None:
+    table = pd.DataFrame.from_records(outcome.to_records(), columns=list(outcome.columns))
+    note = f"{len(table):,} rows in {outcome.seconds * 1000:.0f} ms"
+    if outcome.truncated:
         note += " (more exist: add a LIMIT or narrow the query)"
     st.caption(note)
     st.dataframe(table, hide_index=True)
@@ -63,4 +69,5 @@ if st.button("Run", type="primary", icon=":material/play_arrow:"):
         file_name="query.csv",
         mime="text/csv",
         icon=":material/download:",
+        on_click="ignore",
     )

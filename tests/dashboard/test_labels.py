@@ -30,6 +30,7 @@ def test_a_face_labelled_again_moves(tmp_path: Path) -> None:
         8: [tmp_path / "tom" / "happy" / "8.jpg"],
     }
     assert (tmp_path / "nonface" / "7.jpg").read_bytes() == b"seven"
+    # nothing else is left behind: no temporary files, no emptied label
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["7.jpg", "8.jpg"]
 
 

@@ -66,5 +66,5 @@ def test_read_face_fits_the_model_input_and_lays_transparency_on_white() -> None
 
 def test_read_face_refuses_a_header_without_pixels() -> None:
     png = encoded("PNG", (64, 64))
-    with pytest.raises(UploadError, match="^cut.png: "):
+    with pytest.raises(UploadError, match="^cut.png: the picture's header is fine but its pixels"):
         read_face(png[:60], "cut.png", 64)

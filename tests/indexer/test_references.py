@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from indexer.references import SHEET, pick, reference_files, write_references, zip_references
-from tests.warehouse.conftest import WORLD, WORLD_FAILED, build, jpeg
-from warehouse import reader
+from indexer.references import SHEET, reference_files, write_references, zip_references
+from tests.warehouse.conftest import WORLD, WORLD_FAILED, build
+from warehouse import queries, reader
 
 
 @pytest.fixture(scope="module")
@@ -18,24 +18,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build(tmp_path_factory.mktemp("world"), WORLD, WORLD_FAILED)
 
 
-def test_pick_one_face_per_track_never_a_filled_one(world: Path) -> None:
-    with reader.connect(world) as con:
-        picked = pick(con, 3)
-    assert {key: [face_id for face_id, _ in faces] for key, faces in picked.items()} == {
-        ("jerry", "angry"): [11],
-        ("jerry", "happy"): [5, 13],
-        ("jerry", "sad"): [15],
-        ("tom", "angry"): [1],
-        ("tom", "happy"): [7],
-    }
-    assert picked[("jerry", "happy")][1][1] == jpeg(6)  # face 13 is ep2's seventh face
-
-
 def test_the_folder_and_the_zip_hold_the_same_files(world: Path, tmp_path: Path) -> None:
     out = tmp_path / "refs"
     with reader.connect(world) as con:
         summary = write_references(con, out, per=3)
-        files = reference_files(pick(con, 3), 3)
+        files = reference_files(queries.reference_faces(con, 3), 3)
     written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert written == files
     with zipfile.ZipFile(io.BytesIO(zip_references(files))) as archive:

@@ -469,7 +469,48 @@ def test_faces_at_the_nearest_sampled_frame(tmp_path: Path, time_s: float, expec
         (0, None, None, pytest.raises(ValueError, match="^limit must be >= 1, got 0$")),
     ],
 )
-def test_least_certain(connect, limit: int, skip, expected, expectation) -> None:
+def test_least_certain_equal_confidences(connect, limit, skip, expected, expectation) -> None:
     with expectation:
         got = queries.least_certain(connect("world"), limit, skip)
         assert [r["face_id"] for r in got] == expected
+
+
+def test_reference_faces_one_per_track_never_a_filled_one(connect) -> None:
+    picked = queries.reference_faces(connect("world"), 3)
+    assert {key: [face_id for face_id, _ in faces] for key, faces in picked.items()} == {
+        ("jerry", "angry"): [11],
+        ("jerry", "happy"): [5, 13],
+        ("jerry", "sad"): [15],
+        ("tom", "angry"): [1],
+        ("tom", "happy"): [7],
+    }
+    assert picked[("jerry", "happy")][1][1] == jpeg(6)  # face 13 is ep2's seventh face
+    with pytest.raises(ValueError, match="^per must be >= 1, got 0$"):
+        queries.reference_faces(connect("world"), 0)
+
+
+def test_models_used_by_indexed_episodes(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    with Warehouse(tmp_path) as wh:
+        for episode_id, sha, error in [
+            ("ep1", "a" * 64, None),
+            ("ep2", "a" * 64, None),
+            ("ep3", "b" * 64, None),
+            ("ep4", "c" * 64, "cannot decode"),  # failed: wrote no faces
+        ]:
+            rec = replace(record(episode_id, error), model_sha256=sha)
+            wh.write_episode(rec, episode_faces([] if error else [Face(0.0, "tom", "happy")]))
+        wh.publish()
+    with reader.connect(tmp_path) as con:
+        assert queries.models_used(con) == {"a" * 64, "b" * 64}
+
+
+def test_least_certain_lowest_confidence_first(tmp_path: Path) -> None:
+    confidences = [0.9, 0.2, 0.6, 0.3]
+    faces = [Face(float(k), "tom", "happy", confidence=c) for k, c in enumerate(confidences)]
+    with Warehouse(tmp_path) as wh:
+        wh.write_episode(record("ep1"), episode_faces(faces))  # faces 2 and 4 are filled
+        wh.publish()
+    with reader.connect(tmp_path) as con:
+        assert [r["face_id"] for r in queries.least_certain(con, 10)] == [3, 1]
