@@ -1,7 +1,8 @@
-"""`toon cascade train|tune|eval`: make a Haar cascade for any cartoon character and measure it.
+"""`toon frames` and `toon cascade train|tune|eval`: pick frames to annotate, then make a Haar
+cascade for any cartoon character and measure it.
 
-Parses and prints only: the work is `cascades.build.build_cascade`, `cascades.tune.retune` and
-`cascades.evaluate.score`.
+Parses and prints only: the work is `cascades.annotate.write_frames`,
+`cascades.build.build_cascade`, `cascades.tune.retune` and `cascades.evaluate.score`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import cv2
 
+from cascades.annotate import write_frames
 from cascades.boost import StageConfig
 from cascades.build import BuildPlan, Tuning, build_cascade
 from cascades.detect import Detector, settings_path
@@ -21,6 +23,7 @@ from cascades.evaluate import eval_frames, score
 from cascades.train import TrainConfig
 from cascades.tune import TuneGoals, retune
 from synth.argtypes import at_least
+from synth.frames import find_videos
 
 POSITIVE = at_least(1)
 
@@ -90,6 +93,20 @@ def _tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _frames(args: argparse.Namespace) -> int:
+    summary = write_frames(find_videos(args.episodes), args.out, args.every)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{summary['frames']} frames from {summary['shots']} shots of {summary['episodes']} "
+            f"episode(s) -> {summary['out']} (list: {summary['out']}/frames.csv). Next: draw face "
+            "boxes on them (opencv_annotation --images, or a COCO tool), then "
+            "`toon cascade train --truth ANNOTATIONS`"
+        )
+    return 0
+
+
 def _eval(args: argparse.Namespace) -> int:
     cv2.setNumThreads(args.threads)
     detector = Detector(args.cascade)
@@ -130,6 +147,24 @@ def _tuning_goals(parser: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    fr = sub.add_parser(
+        "frames",
+        help="pick frames of episodes to draw face boxes on, spread over shots",
+        description="Decode each episode once, find its cuts, and write frames to annotate: one "
+        "a little into every shot, then one every --every seconds, as OUT/<episode>_<frame>.png "
+        "plus OUT/frames.csv. The folder opens as is in opencv_annotation --images.",
+    )
+    fr.add_argument("episodes", nargs="+", type=Path, help="video files or folders of them")
+    fr.add_argument("--out", required=True, type=Path, help="folder for the frames")
+    fr.add_argument(
+        "--every",
+        type=at_least(0.05, float),
+        default=5.0,
+        help="seconds between frames within a shot (5)",
+    )
+    fr.add_argument("--json", action="store_true", help="print the summary as one JSON line")
+    fr.set_defaults(func=_frames)
+
     cas = sub.add_parser(
         "cascade",
         help="train and measure Haar cascades per character",
