@@ -18,6 +18,13 @@ def _classes(text: str) -> tuple[str, ...]:
     return names
 
 
+def _names(text: str) -> tuple[str, ...]:
+    names = tuple(c.strip() for c in text.split(",") if c.strip())
+    if not names or len(set(names)) != len(names):
+        raise argparse.ArgumentTypeError(f"needs one or more distinct names, got {text!r}")
+    return names
+
+
 def _oversample(text: str) -> tuple[str, int]:
     folder, _, n = text.partition("=")
     if not folder or not n.isdigit() or int(n) < 1:
@@ -39,6 +46,7 @@ def _train(args: argparse.Namespace) -> int:
         init=str(args.init) if args.init else None,
         oversample=tuple(args.oversample),
         learning_rate=args.learning_rate,
+        characters=args.characters,
     )
     result = train(args.data, args.out, settings, progress=not args.json)
     if args.json:
@@ -135,6 +143,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--epochs", type=at_least(1), help="default: 30 for toon, 50 for seed")
     tr.add_argument(
         "--classes", type=_classes, help="comma-separated emotions to use (default: every folder)"
+    )
+    tr.add_argument(
+        "--characters",
+        type=_names,
+        help="comma-separated cast the character head names, besides other; each one's images "
+        "sit under a folder of its name (default: the --init model's cast, else tom,jerry)",
     )
     tr.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed ({SPLIT_SEED})")
     tr.add_argument("--batch-size", type=at_least(1), default=32, help="(32)")

@@ -42,8 +42,9 @@ from model.data import (
 from model.metrics import report
 from model.plots import curves
 from model.store import EmotionModel, sha256
+from synth.facesets import NONFACE
 
-CHARACTERS = ("tom", "jerry")
+DEFAULT_CAST = ("tom", "jerry")  # the cast when neither --characters nor a start names one
 FINE_TUNE_SHARE = 0.25  # --init starts at a quarter of the optimizer's rate: adjust, not relearn
 
 
@@ -60,6 +61,8 @@ class TrainSettings:
     init: str | None = None  # a model folder to start from instead of random weights
     oversample: tuple[tuple[str, int], ...] = ()  # (folder, n): its training images n times
     learning_rate: float | None = None  # None: the optimizer's own (see arch.optimizer)
+    # the cast the character head names, besides "other"; None: the start's, else DEFAULT_CAST
+    characters: tuple[str, ...] | None = None
 
     def resolved(self) -> TrainSettings:
         if self.arch not in ARCHS:
@@ -81,6 +84,13 @@ class TrainSettings:
             raise ValueError(f"--learning-rate must be above 0, got {s.learning_rate}")
         if any(n < 1 for _, n in s.oversample):
             raise ValueError("--oversample needs FOLDER=N with N at least 1")
+        if s.characters is not None:
+            reserved = {OTHER, NONFACE} & set(s.characters)
+            if reserved or len(set(s.characters)) != len(s.characters) or not s.characters:
+                raise ValueError(
+                    f"--characters needs distinct names other than {OTHER} and {NONFACE}, "
+                    f"got {','.join(s.characters)}"
+                )
         return s
 
 
@@ -117,7 +127,8 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
     """The ImageFolder at `data`, restricted to `s.classes`, at the architecture's input size;
     a `start` model that does not fit the data is refused before any image is decoded."""
     toon = s.arch == "toon"
-    items = scan(data, CHARACTERS)
+    cast = s.characters or (start.named_characters if start is not None else DEFAULT_CAST)
+    items = scan(data, cast)
     found = emotions_of(items)
     # a fine-tune keeps its start's emotions: a few labels of some of them teach it those,
     # and it still knows the rest
@@ -129,8 +140,16 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
         raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")
     items = _trainable(items, s.arch)
     if start is not None:
-        _check_start(start, s.arch, tuple(classes), (*CHARACTERS, OTHER) if toon else ())
-    return load(items, tuple(classes), CHARACTERS if toon else (), arches.INPUT_SIZE[s.arch])
+        _check_start(start, s.arch, tuple(classes), (*cast, OTHER) if toon else ())
+    elif toon and s.characters:  # a cast named on purpose must be in the data
+        seen = {i.character for i in items}
+        unseen = [c for c in cast if c not in seen]
+        if unseen:
+            raise ValueError(
+                f"{data}: no images of {', '.join(unseen)} (a character's images sit under a "
+                f"folder named after it, e.g. {unseen[0]}/happy/x.png)"
+            )
+    return load(items, tuple(classes), cast if toon else (), arches.INPUT_SIZE[s.arch])
 
 
 def _trainable(items: list[Item], arch: str) -> list[Item]:

@@ -308,6 +308,28 @@ def test_fine_tune_from_labels_of_a_few_emotions(
     assert res.returncode == 2 and "no images of" in res.stderr
 
 
+def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) -> None:
+    """--characters names the head's cast; the model folder carries it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "cat").symlink_to(faces_dir / "tom", target_is_directory=True)
+    (data / "mouse").symlink_to(faces_dir / "jerry", target_is_directory=True)
+    (data / "nonface").symlink_to(faces_dir / "nonface", target_is_directory=True)
+    out = tmp_path / "cast"
+    res = run("train", data, "--out", out, "--epochs", 1, "--characters", "cat,mouse", "--json")
+    assert res.returncode == 0, res.stderr
+    assert EmotionModel(out).characters == ("cat", "mouse", "other")
+    for args, message in [
+        (["--characters", "cat,dog"], "no images of dog (a character's images sit under a folder"),
+        (["--characters", "cat,other"], "--characters needs distinct names other than other"),
+        (["--characters", "cat,mouse", "--init", toon_model], "cannot start from it"),
+        (["--characters", "cat,cat"], "needs one or more distinct names, got 'cat,cat'"),
+    ]:
+        res = run("train", data, "--out", tmp_path / "no", "--epochs", 1, *args)
+        assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
+        assert message in res.stderr and not (tmp_path / "no").exists()
+
+
 def test_fine_tune_refuses_a_model_of_other_emotions(
     toon_model: Path, faces_dir: Path, tmp_path: Path
 ) -> None:
