@@ -84,6 +84,10 @@ class TrainSettings:
             raise ValueError(f"--learning-rate must be above 0, got {s.learning_rate}")
         if any(n < 1 for _, n in s.oversample):
             raise ValueError("--oversample needs FOLDER=N with N at least 1")
+        if s.characters is not None and not toon:
+            raise ValueError(
+                "--characters needs --arch toon (the seed network has no character head)"
+            )
         if s.characters is not None:
             reserved = {OTHER, NONFACE} & set(s.characters)
             if reserved or len(set(s.characters)) != len(s.characters) or not s.characters:
@@ -142,7 +146,7 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
     if start is not None:
         _check_start(start, s.arch, tuple(classes), (*cast, OTHER) if toon else ())
     elif toon and s.characters:  # a cast named on purpose must be in the data
-        seen = {i.character for i in items}
+        seen = {i.character for i in kept(items, tuple(classes)) if i.emotion is not None}
         unseen = [c for c in cast if c not in seen]
         if unseen:
             raise ValueError(

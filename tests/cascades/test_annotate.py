@@ -27,7 +27,7 @@ def planned_shots() -> list[range]:
     return [range(s.start_frame, s.start_frame + s.n_frames) for s in shots]
 
 
-@pytest.mark.parametrize("every_s", [1.0, 3.0, 100.0])
+@pytest.mark.parametrize("every_s", [0.4, 1.0, 3.0, 100.0])
 def test_every_shot_is_found_and_picked(episode: Path, every_s: float) -> None:
     shots = planned_shots()
     picks = list(pick_frames(episode, every_s))
@@ -36,7 +36,7 @@ def test_every_shot_is_found_and_picked(episode: Path, every_s: float) -> None:
         assert p.frame.index in shots[p.shot]
     for k, shot in enumerate(shots):
         times = [p.frame.time_s for p in picks if p.shot == k]
-        if len(shot) / 24 > 0.5:  # long enough for its first pick 0.5 s (or every_s / 2) in
+        if len(shot) / 24 > min(0.5, every_s / 2):  # long enough for its first pick
             start = shot.start / 24
             assert times[0] == pytest.approx(start + min(0.5, every_s / 2), abs=1 / 24)
             assert all(
@@ -98,7 +98,26 @@ def test_bad_input_is_one_line_and_writes_nothing(
         source = tmp_path / "notes.mp4"
         source.write_text("not a video\n")
     out = tmp_path / "frames"
-    rc, _, err = run_toon(["frames", str(source), "--out", str(out), *args])
+    sources = [source] if make == "empty" else [episode, source]  # a good episode first
+    rc, _, err = run_toon(["frames", *map(str, sources), "--out", str(out), *args])
     assert rc == 2 and err.count("\n") == 1
     assert err.startswith(message.format(path=source))
-    assert not (out / MANIFEST).exists()
+    assert not out.exists()  # not even the good episode's frames
+
+
+def test_an_out_folder_in_use_and_clashing_names_are_refused(episode: Path, tmp_path: Path) -> None:
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "boxes.txt").write_text("mine\n")
+    rc, _, err = run_toon(["frames", str(episode), "--out", str(used)])
+    assert (rc, err) == (2, f"toon: error: {used}: exists and is not an empty folder\n")
+    assert [p.name for p in used.iterdir()] == ["boxes.txt"]
+    twin = tmp_path / "other" / episode.name
+    twin.parent.mkdir()
+    twin.write_bytes(episode.read_bytes())
+    rc, _, err = run_toon(["frames", str(episode), str(twin), "--out", str(tmp_path / "f")])
+    assert (rc, err) == (
+        2,
+        "toon: error: two episodes are named s61-e01: their frames would collide\n",
+    )
+    assert not (tmp_path / "f").exists()

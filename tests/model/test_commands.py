@@ -324,6 +324,7 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
         (["--characters", "cat,other"], "--characters needs distinct names other than other"),
         (["--characters", "cat,mouse", "--init", toon_model], "cannot start from it"),
         (["--characters", "cat,cat"], "needs one or more distinct names, got 'cat,cat'"),
+        (["--characters", "cat,mouse", "--arch", "seed"], "--characters needs --arch toon"),
     ]:
         res = run("train", data, "--out", tmp_path / "no", "--epochs", 1, *args)
         assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
