@@ -21,6 +21,7 @@ from synth.facesets import NONFACE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 OTHER = "other"
+DEFAULT_CAST = ("tom", "jerry")  # the cast when neither --characters nor a start names one
 SPLIT_SEED = 12379231  # the method's seed
 TEST_SHARE = 0.2
 
@@ -73,7 +74,7 @@ def _images(root: Path) -> list[Path]:
     return sorted(found)
 
 
-def scan(root: Path, characters: tuple[str, ...] = ("tom", "jerry")) -> list[Item]:
+def scan(root: Path, characters: tuple[str, ...] = DEFAULT_CAST) -> list[Item]:
     """Every image under `root`, labelled by its folders; sorted by path."""
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder")

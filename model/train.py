@@ -21,6 +21,7 @@ from model import arch as arches
 from model.augment import line_arts, pipeline
 from model.backend import keras
 from model.data import (
+    DEFAULT_CAST,
     OTHER,
     SPLIT_SEED,
     Faces,
@@ -44,7 +45,6 @@ from model.plots import curves
 from model.store import EmotionModel, sha256
 from synth.facesets import NONFACE
 
-DEFAULT_CAST = ("tom", "jerry")  # the cast when neither --characters nor a start names one
 FINE_TUNE_SHARE = 0.25  # --init starts at a quarter of the optimizer's rate: adjust, not relearn
 
 

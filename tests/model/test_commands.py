@@ -319,6 +319,14 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
     res = run("train", data, "--out", out, "--epochs", 1, "--characters", "cat,mouse", "--json")
     assert res.returncode == 0, res.stderr
     assert EmotionModel(out).characters == ("cat", "mouse", "other")
+    from model.train import TrainSettings, load_data
+
+    faces = load_data(data, TrainSettings(characters=("cat", "mouse")).resolved())
+    counts = {c: int((faces.character == k).sum()) for k, c in enumerate(faces.characters)}
+    assert counts == {
+        "cat": len(list((faces_dir / "tom").rglob("*.png"))),
+        "mouse": len(list((faces_dir / "jerry").rglob("*.png"))),
+    } | {"other": len(list((faces_dir / "nonface").rglob("*.png")))}
     for args, message in [
         (["--characters", "cat,dog"], "no images of dog (a character's images sit under a folder"),
         (["--characters", "cat,other"], "--characters needs distinct names other than other"),
