@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +47,8 @@ def streamlit_command(options: ServeOptions) -> list[str]:
 
 
 def serve(settings: Settings, options: ServeOptions) -> int:
-    """Check the warehouse and the model folder, then serve until interrupted; the exit status
-    of the server."""
+    """Check the warehouse and the model folder, then replace this process with the Streamlit
+    server, which serves until interrupted."""
     reader.snapshot_path(settings.warehouse)  # FileNotFoundError names the folder and the fix
     weights = settings.model / "model.keras"
     if not weights.is_file():
@@ -68,7 +67,8 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         flush=True,
     )
     env = os.environ | settings.to_env()
-    try:
-        return subprocess.call(streamlit_command(options), env=env)
-    except KeyboardInterrupt:
-        return 0
+    # become the server, so that a signal to this process (Ctrl+C, a service manager's SIGTERM)
+    # reaches Streamlit itself and no server is left behind
+    command = streamlit_command(options)
+    os.execve(command[0], command, env)
+    return 0  # not reached
