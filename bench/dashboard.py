@@ -28,13 +28,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+from synth import EMOTIONS as SYNTH_EMOTIONS  # noqa: E402
 from synth.facesets import face_crop  # noqa: E402
 from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_results  # noqa: E402
 from warehouse import queries, reader  # noqa: E402
 
 K = 10
 VIEWPORT = {"width": 1400, "height": 1000}
-EMOTIONS = ("happy", "angry", "surprise", "sad", "fear", "disgust")
+EMOTIONS = SYNTH_EMOTIONS[:6]  # the sketches cycle through these (neutral left out)
 
 
 def sketches(folder: Path, n: int) -> list[Path]:
@@ -80,7 +81,8 @@ def screenshots(browser, server: Server, out: Path, sketch: Path) -> None:  # no
     out.mkdir(parents=True, exist_ok=True)
     with reader.connect(server.warehouse) as con:
         episode = queries.episodes(con)[0]["episode_id"]
-        moment = queries.timeline(con, episode)[len(queries.timeline(con, episode)) // 2]["time_s"]
+        rows = queries.timeline(con, episode)
+        moment = rows[len(rows) // 2]["time_s"]
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(120_000)
     page = context.new_page()
