@@ -42,7 +42,7 @@ def compare(
     base = TrainSettings(arch, None, epochs, classes, seed, augment=False).resolved()
     for name in optimizers:
         replace(base, optimizer=name).resolved()  # reject a bad name before hours of training
-    rows, histories, before = _resumed(out, resume)
+    rows, histories, before, uncurved = _resumed(out, resume)
     faces = load_data(data, base)
     settings = {
         "arch": arch,
@@ -52,6 +52,13 @@ def compare(
         "images": len(faces),
         "images_sha1": fingerprint(faces.paths, faces.emotion, data),
     }
+    if before is not None and "images_sha1" not in before:
+        # Comparisons started before the images were fingerprinted: same settings otherwise.
+        before = {**before, "images_sha1": settings["images_sha1"]}
+        if progress:
+            print(
+                f"{out}: its images were not fingerprinted; taking them as these", file=sys.stderr
+            )
     if before is not None and before != settings:
         raise ValueError(
             f"{out}: its comparison had other settings ({json.dumps(before)}), "
@@ -90,17 +97,20 @@ def compare(
             _write(out / "histories.json", json.dumps(histories) + "\n")
             _write_tables(out, rows, runs, faces.classes, len(faces), epochs, arch)
             mine = dict(sorted(mine.items(), key=lambda kv: int(kv[0].split()[1])))
-            curves(mine, "accuracy", out / f"{name}-accuracy.png")
-            curves(mine, "loss", out / f"{name}-loss.png")
+            lost = uncurved.get(name)
+            title = f"{name}; no curves kept for run {', '.join(map(str, lost))}" if lost else name
+            curves(mine, "accuracy", out / f"{name}-accuracy.png", title)
+            curves(mine, "loss", out / f"{name}-loss.png", title)
     return rows
 
 
-def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None]:
-    """The rows, learning curves ({optimizer: {"run k": history}}) and settings of the
-    comparison in `out` to continue; none when there is none."""
+def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None, dict[str, list[int]]]:
+    """The rows, learning curves ({optimizer: {"run k": history}}), settings of the comparison
+    in `out` to continue, and the runs whose curves were not kept ({optimizer: [run]}: their
+    rows stay, their curves cannot be redrawn); none when there is none."""
     results = out / "results.json"
     if not results.exists():
-        return [], {}, None
+        return [], {}, None, {}
     if not resume:
         raise FileExistsError(
             f"{out}: holds a comparison already; --resume continues it, or choose another --out"
@@ -113,17 +123,11 @@ def _resumed(out: Path, resume: bool) -> tuple[list[dict], dict, dict | None]:
             raise ValueError("results.json rows lack fields")
     except (OSError, ValueError) as exc:  # JSONDecodeError is a ValueError
         raise ValueError(f"{out}: cannot resume its comparison ({exc})") from None
-    lacking = [
-        f"{r['optimizer']} run {r['run']}"
-        for r in rows
-        if f"run {r['run']}" not in histories.get(r["optimizer"], {})
-    ]
-    if lacking:
-        raise ValueError(
-            f"{out}: cannot resume: no learning curves kept for {', '.join(lacking)}, "
-            "so its curves could not be redrawn; choose another --out"
-        )
-    return rows, histories, settings
+    uncurved: dict[str, list[int]] = {}
+    for r in rows:
+        if f"run {r['run']}" not in histories.get(r["optimizer"], {}):
+            uncurved.setdefault(r["optimizer"], []).append(r["run"])
+    return rows, histories, settings, uncurved
 
 
 def _write_tables(

@@ -20,9 +20,13 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def curves(histories: dict[str, dict[str, list[float]]], metric: str, path: Path) -> Path:
+def curves(
+    histories: dict[str, dict[str, list[float]]], metric: str, path: Path, title: str = ""
+) -> Path:
     """One line per run for `metric` (train solid, validation dashed)."""
     fig, ax = plt.subplots(figsize=(6, 4))
+    if title:
+        ax.set_title(title, fontsize=9)
     for i, (name, h) in enumerate(histories.items()):
         colour = f"C{i % 10}"
         if metric in h:
