@@ -220,6 +220,27 @@ def frames_from_coco(path: Path, character: str) -> Iterator[AnnotatedFrame]:
         yield AnnotatedFrame(str(image), bgr, boxes, ignore)
 
 
+def boxes_by_character(
+    path: Path,
+) -> Iterator[tuple[Path, np.ndarray, dict[str, np.ndarray], np.ndarray]]:
+    """Every annotated image of a COCO file (every category) or an `opencv_annotation` list (one
+    character, named by the list's file name: `bunny.txt`): (image, BGR, {character: face boxes},
+    the boxes marked "don't care"), boxes xyxy."""
+    if path.suffix.lower() == ".json":
+        try:
+            names = sorted({c["name"].lower() for c in json.loads(path.read_text())["categories"]})
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}: not COCO JSON ({exc})") from None
+        per_name = [frames_from_coco(path, n) for n in names]
+        for frames in zip(*per_name, strict=True):  # one image at a time, in the file's order
+            boxes = {n: f.boxes_xyxy for n, f in zip(names, frames, strict=True)}
+            hidden = np.concatenate([_boxes([])] + [f.ignore_xyxy for f in frames])
+            yield Path(frames[0].source), frames[0].image, boxes, hidden
+    else:
+        for f in frames_from_annotation_list(path):
+            yield Path(f.source), f.image, {path.stem.lower(): f.boxes_xyxy}, f.ignore_xyxy
+
+
 def frames_from(source: Path, character: str, frame_step: int = 1) -> Iterator[AnnotatedFrame]:
     """Annotated frames from a truth folder, a `.txt` annotation list or a `.json` COCO file."""
     if source.is_dir():

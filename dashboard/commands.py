@@ -21,11 +21,15 @@ def _port(text: str) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    warehouse = args.warehouse.resolve()
+    if args.warehouse is None and args.frames is None:
+        raise ValueError("give --warehouse DIR (a `toon index` folder), --frames DIR, or both")
+    warehouse = args.warehouse.resolve() if args.warehouse else None
+    labels = args.labels or (warehouse / LABELS_FOLDER if warehouse else None)
     settings = Settings(
         warehouse=warehouse,
         model=args.model.resolve(),
-        labels=(args.labels or warehouse / LABELS_FOLDER).resolve(),
+        labels=labels.resolve() if labels else None,
+        frames=args.frames.resolve() if args.frames else None,
     )
     return serve(settings, ServeOptions(port=args.port, address=args.address))
 
@@ -36,9 +40,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve the dashboard on a warehouse",
         description="Serve the Streamlit dashboard on a warehouse: overview, rankings, episode "
         "timelines with video, recommendations, reference faces, sketch search, SQL, the model "
-        "and labelling. Reads the published snapshot, so it works while `toon index` writes.",
+        "and labelling. Reads the published snapshot, so it works while `toon index` writes. "
+        "With --frames, a Boxes page draws face boxes on frames `toon frames` picked (and "
+        "with --frames alone, before anything is indexed, that page only).",
     )
-    d.add_argument("--warehouse", type=Path, required=True, help="folder `toon index` wrote")
+    d.add_argument("--warehouse", type=Path, help="folder `toon index` wrote")
+    d.add_argument(
+        "--frames", type=Path, help="a `toon frames` folder to draw face boxes on (Boxes page)"
+    )
     d.add_argument("--port", type=_port, default=8501, help="(8501)")
     d.add_argument(
         "--address", default="127.0.0.1", help="address to bind (127.0.0.1: this machine only)"

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard import boxes
 from dashboard.settings import Settings
 from dashboard.uploads import MAX_UPLOAD_MB
 from warehouse import queries, reader
@@ -47,8 +48,27 @@ def streamlit_command(options: ServeOptions) -> list[str]:
 
 
 def serve(settings: Settings, options: ServeOptions) -> int:
-    """Check the warehouse and the model folder, then replace this process with the Streamlit
-    server, which serves until interrupted."""
+    """Check the warehouse, the model folder and the frames, then replace this process with the
+    Streamlit server, which serves until interrupted."""
+    if settings.frames is not None:
+        boxes.frame_names(settings.frames)  # names the folder and what is wrong with it
+        boxes.load(settings.frames)
+    if settings.warehouse is not None:
+        _check_warehouse(settings)
+    where = settings.warehouse or settings.frames
+    print(
+        f"Serving {where} on http://{options.address}:{options.port} (Ctrl+C stops it)",
+        flush=True,
+    )
+    env = os.environ | settings.to_env()
+    # become the server, so that a signal to this process (Ctrl+C, a service manager's SIGTERM)
+    # reaches Streamlit itself and no server is left behind
+    command = streamlit_command(options)
+    os.execve(command[0], command, env)
+    return 0  # not reached
+
+
+def _check_warehouse(settings: Settings) -> None:
     reader.snapshot_path(settings.warehouse)  # FileNotFoundError names the folder and the fix
     weights = settings.model / "model.keras"
     if not weights.is_file():
@@ -61,14 +81,3 @@ def serve(settings: Settings, options: ServeOptions) -> int:
             f"{settings.model}: the warehouse was indexed with another model "
             f"({', '.join(sorted(u[:12] for u in used))}); pass that one with --model"
         )
-    print(
-        f"Serving {settings.warehouse} on http://{options.address}:{options.port} "
-        "(Ctrl+C stops it)",
-        flush=True,
-    )
-    env = os.environ | settings.to_env()
-    # become the server, so that a signal to this process (Ctrl+C, a service manager's SIGTERM)
-    # reaches Streamlit itself and no server is left behind
-    command = streamlit_command(options)
-    os.execve(command[0], command, env)
-    return 0  # not reached

@@ -12,33 +12,40 @@ from model import DEFAULT
 WAREHOUSE_ENV = "TOON_WAREHOUSE"
 MODEL_ENV = "TOON_MODEL"
 LABELS_ENV = "TOON_LABELS"
+FRAMES_ENV = "TOON_FRAMES"
 LABELS_FOLDER = "labels"  # inside the warehouse folder unless --labels says otherwise
 
 
 @dataclass(frozen=True)
 class Settings:
-    warehouse: Path  # the folder `toon index --warehouse` wrote
+    warehouse: Path | None  # the folder `toon index --warehouse` wrote; None: boxes only
     model: Path  # the model folder that indexed it: uploads are embedded with it
-    labels: Path  # the ImageFolder the Label page writes, which `toon train --init` reads
+    labels: Path | None  # the ImageFolder the Label page writes, which `toon train` reads
+    frames: Path | None = None  # a `toon frames` folder the Boxes page draws face boxes on
 
     @classmethod
     def from_env(cls) -> Settings:
         folder = os.environ.get(WAREHOUSE_ENV)
-        if not folder:
+        frames = os.environ.get(FRAMES_ENV)
+        if not folder and not frames:
             raise ValueError(
                 f"no warehouse: start the dashboard with `toon dashboard --warehouse DIR` "
-                f"(or set {WAREHOUSE_ENV})"
+                f"or `--frames DIR` (or set {WAREHOUSE_ENV})"
             )
-        warehouse = Path(folder)
+        warehouse = Path(folder) if folder else None
+        labels = os.environ.get(LABELS_ENV) or (warehouse / LABELS_FOLDER if warehouse else None)
         return cls(
             warehouse=warehouse,
             model=Path(os.environ.get(MODEL_ENV) or DEFAULT),
-            labels=Path(os.environ.get(LABELS_ENV) or warehouse / LABELS_FOLDER),
+            labels=Path(labels) if labels else None,
+            frames=Path(frames) if frames else None,
         )
 
     def to_env(self) -> dict[str, str]:
-        return {
-            WAREHOUSE_ENV: str(self.warehouse),
-            MODEL_ENV: str(self.model),
-            LABELS_ENV: str(self.labels),
+        values = {
+            WAREHOUSE_ENV: self.warehouse,
+            MODEL_ENV: self.model,
+            LABELS_ENV: self.labels,
+            FRAMES_ENV: self.frames,
         }
+        return {k: str(v) for k, v in values.items() if v is not None}

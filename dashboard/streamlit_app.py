@@ -14,24 +14,42 @@ import streamlit as st
 if __package__ in (None, ""):  # `streamlit run` executes this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from dashboard.settings import Settings  # noqa: E402
 from dashboard.uploads import UploadError  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
+
+def pages() -> list:
+    """Every page of the warehouse, and Boxes when there are frames to box (alone before any
+    warehouse exists)."""
+    try:
+        settings = Settings.from_env()
+    except ValueError:
+        settings = None  # the Overview says how to start the dashboard
+    listed = []
+    if settings is None or settings.warehouse is not None:
+        listed = [
+            st.Page(PAGES / "overview.py", title="Overview", icon=":material/home:", default=True),
+            st.Page(PAGES / "rankings.py", title="Rankings", icon=":material/leaderboard:"),
+            st.Page(PAGES / "episode.py", title="Episode", icon=":material/movie:"),
+            st.Page(PAGES / "recommend.py", title="Recommend", icon=":material/recommend:"),
+            st.Page(PAGES / "references.py", title="References", icon=":material/photo_library:"),
+            st.Page(PAGES / "similar.py", title="Similar", icon=":material/image_search:"),
+            st.Page(PAGES / "sql.py", title="SQL", icon=":material/database:"),
+            st.Page(PAGES / "model.py", title="Model", icon=":material/neurology:"),
+            st.Page(PAGES / "label.py", title="Label", icon=":material/label:"),
+        ]
+    if settings is not None and settings.frames is not None:
+        first = not listed
+        listed.append(
+            st.Page(PAGES / "boxes.py", title="Boxes", icon=":material/crop_free:", default=first)
+        )
+    return listed
+
+
 st.set_page_config(page_title="Toon Emotion Index", page_icon=":performing_arts:", layout="wide")
-page = st.navigation(
-    [
-        st.Page(PAGES / "overview.py", title="Overview", icon=":material/home:", default=True),
-        st.Page(PAGES / "rankings.py", title="Rankings", icon=":material/leaderboard:"),
-        st.Page(PAGES / "episode.py", title="Episode", icon=":material/movie:"),
-        st.Page(PAGES / "recommend.py", title="Recommend", icon=":material/recommend:"),
-        st.Page(PAGES / "references.py", title="References", icon=":material/photo_library:"),
-        st.Page(PAGES / "similar.py", title="Similar", icon=":material/image_search:"),
-        st.Page(PAGES / "sql.py", title="SQL", icon=":material/database:"),
-        st.Page(PAGES / "model.py", title="Model", icon=":material/neurology:"),
-        st.Page(PAGES / "label.py", title="Label", icon=":material/label:"),
-    ]
-)
+page = st.navigation(pages())
 try:
     page.run()
 except (ValueError, OSError, duckdb.Error, UploadError) as exc:

@@ -224,13 +224,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     mc = sub.add_parser(
         "mine-crops",
         help="training crops for the model, cut through the cascades from footage",
-        description="From episodes with truth (<id>.mp4 + <id>.truth.csv): a crop of every "
-        "face at least half visible, as OUT/<character>/<emotion>/<id>.png, and every "
+        description="From face boxes a person drew (a COCO .json, or an opencv_annotation "
+        "list named after its character, e.g. bunny.txt): every box as "
+        "OUT/<character>/unlabelled/<id>.png, and every cascade detection beside the boxes as "
+        "OUT/nonface/<id>.png. From episodes with truth (<id>.mp4 + <id>.truth.csv): a crop "
+        "of every face at least half visible, as OUT/<character>/<emotion>/<id>.png, and every "
         "cascade detection that is no face as OUT/nonface/<id>.png. From a folder of pictures "
         "with none of the cast: every cascade detection as OUT/nonface/<id>.png. `toon train` "
-        "reads the result as an ImageFolder (nonface teaches the character head 'other').",
+        "reads the result as an ImageFolder (nonface teaches the character head 'other'; "
+        "unlabelled faces teach it the cast, not emotions).",
     )
-    mc.add_argument("source", type=Path, metavar="SOURCE", help="episodes or pictures")
+    mc.add_argument(
+        "source", type=Path, metavar="SOURCE", help="face boxes, episodes, or pictures"
+    )
     mc.add_argument("--out", required=True, type=Path, help="ImageFolder to write into")
     mc.add_argument(
         "--cascades", type=Path, default=SHIPPED, help="folder of NAME.xml cascades (shipped)"

@@ -1,6 +1,10 @@
 """Training crops cut the way the indexer meets faces: from footage, through the cascades.
 
-Two kinds of source:
+Three kinds of source:
+- face boxes drawn by a person, a COCO JSON file or an `opencv_annotation` list (`bunny.txt`:
+  its name is the character's): every box becomes `OUT/<character>/unlabelled/<id>.png`, a face
+  whose emotion nobody has named yet (it teaches the model's character head), and every cascade
+  detection that overlaps no box a `nonface` window;
 - a folder of episodes with truth (`<id>.mp4` + `<id>.truth.csv`, e.g. `toon synth episodes`,
   or `toon synth degrade` output): every face at least half visible becomes a labelled crop,
   `OUT/<character>/<emotion>/<id>.png`, jittered like a detector's window; every cascade
@@ -20,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from cascades.samples import truth_episodes
+from cascades.samples import boxes_by_character, truth_episodes
 from indexer.faces import CROP_SCALE, crops
 from indexer.finder import CascadeSet
 from synth.detections import intersection
@@ -28,6 +32,7 @@ from synth.frames import read_frames
 from synth.truth import DONT_CARE_VISIBLE, read_truth
 
 NONFACE = "nonface"
+UNLABELLED = "unlabelled"  # model.data.UNLABELLED: faces whose emotion is not named
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # Detector windows are larger than the face and off centre (synth.facesets.CROP_SCALE/SHIFT).
 JITTER_SCALE = (1.0 / CROP_SCALE, 1.3 / CROP_SCALE)
@@ -71,8 +76,10 @@ def mine_crops(
     on_item: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Write crops from `source` into the ImageFolder `out`; returns counts per folder."""
+    if source.is_file():
+        return _from_boxes(source, out, cascades, size, seed, on_item)
     if not source.is_dir():
-        raise NotADirectoryError(f"{source}: not a folder")
+        raise NotADirectoryError(f"{source}: not a folder, a COCO .json or an annotation list")
     if frame_step < 1:
         raise ValueError(f"frame_step must be >= 1, got {frame_step}")
     counts: dict[str, int] = {}
@@ -120,4 +127,36 @@ def mine_crops(
                 save(NONFACE, f"{p.stem}-fp{k}", rgb)
             if on_item:
                 on_item()
+    return dict(sorted(counts.items()))
+
+
+def _from_boxes(
+    annotations: Path,
+    out: Path,
+    cascades: CascadeSet,
+    size: int,
+    seed: int,
+    on_item: Callable[[], None] | None,
+) -> dict[str, int]:
+    """Crops of the faces a person boxed, and of the cascades' detections beside them."""
+    counts: dict[str, int] = {}
+    rng = np.random.default_rng([seed, *annotations.name.encode()])
+    for image, bgr, boxes, hidden in boxes_by_character(annotations):
+        every = np.concatenate([hidden, *boxes.values()])
+        for character, xyxy in boxes.items():
+            jittered = _jitter(xyxy, rng) if len(xyxy) else xyxy
+            for k, rgb in enumerate(crops(bgr, jittered, size, scale=1.0)):
+                _write(out / character / UNLABELLED / f"{image.stem}-{k}.png", rgb)
+                key = f"{character}/{UNLABELLED}"
+                counts[key] = counts.get(key, 0) + 1
+        found = cascades.detect(bgr).xyxy
+        if len(found) and len(every):
+            found = found[_apart(found, every)]
+        for k, rgb in enumerate(crops(bgr, found, size)):
+            _write(out / NONFACE / f"{image.stem}-fp{k}.png", rgb)
+            counts[NONFACE] = counts.get(NONFACE, 0) + 1
+        if on_item:
+            on_item()
+    if not counts:
+        raise ValueError(f"{annotations}: no boxes and no detections in its images")
     return dict(sorted(counts.items()))

@@ -148,7 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--characters",
         type=_names,
         help="comma-separated cast the character head names, besides other; each one's images "
-        "sit under a folder of its name (default: the --init model's cast, else tom,jerry)",
+        "sit under a folder of its name, <name>/unlabelled/ for faces of no named emotion "
+        "(default: the --init model's cast, else tom,jerry)",
     )
     tr.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed ({SPLIT_SEED})")
     tr.add_argument("--batch-size", type=at_least(1), default=32, help="(32)")
@@ -162,7 +163,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="MODEL_DIR",
         help="start from this model folder's weights instead of random ones (fine-tuning); "
-        "it must have the same network, emotions and characters",
+        "it must have the same network and emotions; with --characters naming another cast, "
+        "its character head starts afresh",
     )
     tr.add_argument(
         "--oversample",

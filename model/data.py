@@ -21,6 +21,9 @@ from synth.facesets import NONFACE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 OTHER = "other"
+# `<character>/unlabelled/` holds faces of a character whose emotion nobody has named yet: they
+# teach the character head only (a new cast's crops cut from its face boxes, say).
+UNLABELLED = "unlabelled"
 DEFAULT_CAST = ("tom", "jerry")  # the cast when neither --characters nor a start names one
 SPLIT_SEED = 12379231  # the method's seed
 TEST_SHARE = 0.2
@@ -29,8 +32,9 @@ TEST_SHARE = 0.2
 @dataclass(frozen=True)
 class Item:
     path: Path
-    emotion: str | None  # None for a non-face
+    emotion: str | None  # None for a non-face or an unlabelled face
     character: str  # one of the model's characters, or OTHER
+    face: bool = True  # False for a non-face
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Faces:
     """Images (N, S, S, 3) RGB uint8 with their labels as indices into `classes`/`characters`."""
 
     images: np.ndarray
-    emotion: np.ndarray  # int32, -1 for non-faces
+    emotion: np.ndarray  # int32, -1 for non-faces and unlabelled faces
     character: np.ndarray  # int32 into `characters`
     classes: tuple[str, ...]
     characters: tuple[str, ...]
@@ -86,7 +90,8 @@ def scan(root: Path, characters: tuple[str, ...] = DEFAULT_CAST) -> list[Item]:
         nonface = NONFACE in folders
         above = folders if nonface else folders[:-1]
         who = next((f for f in reversed(above) if f in characters), OTHER)
-        items.append(Item(path, None if nonface else folders[-1], who))
+        unknown = nonface or folders[-1] == UNLABELLED
+        items.append(Item(path, None if unknown else folders[-1], who, not nonface))
     if not items:
         raise ValueError(f"{root}: no images (expected <emotion>/<image>.png at any depth)")
     return items
@@ -98,7 +103,8 @@ def emotions_of(items: list[Item]) -> tuple[str, ...]:
 
 
 def kept(items: list[Item], classes: tuple[str, ...]) -> list[Item]:
-    """The items `load` keeps: every one whose emotion is in `classes`, and every non-face."""
+    """The items `load` keeps: every one whose emotion is in `classes`, every non-face and
+    every unlabelled face."""
     return [i for i in items if i.emotion is None or i.emotion in classes]
 
 

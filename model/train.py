@@ -24,6 +24,7 @@ from model.data import (
     DEFAULT_CAST,
     OTHER,
     SPLIT_SEED,
+    UNLABELLED,
     Faces,
     Item,
     Split,
@@ -143,10 +144,18 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
     if len(classes) < 2:
         raise ValueError(f"{data}: needs at least two emotions, found {', '.join(classes)}")
     items = _trainable(items, s.arch)
+    stray = next((i for i in items if i.face and i.emotion is None and i.character == OTHER), None)
+    if stray is not None:
+        raise ValueError(
+            f"{stray.path}: an {UNLABELLED} face needs a folder of the cast above it "
+            f"({', '.join(cast)})"
+        )
     if start is not None:
-        _check_start(start, s.arch, tuple(classes), (*cast, OTHER) if toon else ())
-    elif toon and s.characters:  # a cast named on purpose must be in the data
-        seen = {i.character for i in kept(items, tuple(classes)) if i.emotion is not None}
+        # a start of another cast lends everything but its character head, which starts afresh
+        named = (*start.named_characters, OTHER) if s.characters else start.characters
+        _check_start(start, s.arch, tuple(classes), named if toon else ())
+    if toon and s.characters:  # a cast named on purpose must be in the data
+        seen = {i.character for i in kept(items, tuple(classes)) if i.face}
         unseen = [c for c in cast if c not in seen]
         if unseen:
             raise ValueError(
@@ -229,7 +238,8 @@ def fit(
     model = arches.build(s.arch, len(faces.classes), len(faces.characters) if heads else 0)
     rate = s.learning_rate
     if start is not None:
-        model.set_weights(start.keras.get_weights())
+        same_cast = not heads or start.characters == faces.characters
+        _transfer(start.keras, model, keep=None if same_cast else "character")
         rate = rate or FINE_TUNE_SHARE * arches.default_rate(s.optimizer, s.arch)
     steps = -(-len(train_idx) // s.batch_size)
     opt = arches.optimizer(s.optimizer, s.arch, steps * s.epochs, rate)
@@ -281,6 +291,14 @@ def fit(
     probs = probs["emotion"] if isinstance(probs, dict) else probs
     metrics = report(faces.emotion[faces_test], probs.argmax(1), faces.classes)
     return Fitted(model, history, metrics, test_idx, seconds, len(train_idx))
+
+
+def _transfer(source: keras.Model, target: keras.Model, keep: str | None = None) -> None:
+    """Every layer's weights from `source` into `target`, by layer name; the layer named `keep`
+    keeps its fresh weights (a character head for another cast)."""
+    for layer in target.layers:
+        if layer.name != keep and layer.weights:
+            layer.set_weights(source.get_layer(layer.name).get_weights())
 
 
 def _check_start(start: EmotionModel, arch: str, classes: tuple, characters: tuple) -> None:

@@ -1,7 +1,9 @@
-"""The cast: tom (a grey-blue cat), jerry (a brown mouse), spike (a grey bulldog, a distractor).
+"""The characters of every show, generic designs of our own built from ellipses and curves.
 
-Generic designs of our own, built from ellipses and curves. Each character is a `Design`: its
-colours, the layout of its features and the shapes of its head, ears and muzzle. `face_shapes`
+The classic show: tom (a grey-blue cat), jerry (a brown mouse), spike (a grey bulldog, a
+distractor). The meadow show: bunny (a lilac rabbit) and frog (a green frog), drawn another way
+(see `synth.shows`). Each character is a `Design`: its colours, the layout of its features, the
+shapes of its head, ears and muzzle, and its show's `Drawing` of eyes and mouth. `face_shapes`
 puts a design and an expression together into the shapes a renderer draws.
 """
 
@@ -14,9 +16,33 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth.emotions import FaceParams
-from synth.features import BLACK, Layout, brows, cheeks, eyes, mouth, tears_and_sweat
+from synth.features import (
+    BLACK,
+    MOUTH_DARK,
+    Layout,
+    bean_eyes,
+    brows,
+    cheeks,
+    eyes,
+    mouth,
+    tears_and_sweat,
+)
 from synth.shapes import RGB, Shape, curve, ellipse
 from synth.style import ArtStyle
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """How a show draws the expressive parts: its eyes, the inside and line of its mouths."""
+
+    eyes: Callable[..., list[Shape]] = eyes
+    mouth_dark: RGB = MOUTH_DARK
+    mouth_line: float = 0.045
+
+
+CLASSIC = Drawing()
+# Bean eyes, a plum mouth with a heavy lip line (heads add cel shading, outlines are thicker).
+MEADOW = Drawing(eyes=bean_eyes, mouth_dark=(70, 25, 75), mouth_line=0.08)
 
 
 @dataclass(frozen=True)
@@ -30,6 +56,7 @@ class Design:
     # Face-height range in pixels when the character appears in an episode.
     height_px: tuple[int, int]
     head: Callable[[Design, ArtStyle], list[Shape]]
+    drawing: Drawing = CLASSIC
 
 
 def _line(style: ArtStyle) -> float:
@@ -159,6 +186,50 @@ def _spike_extras(d: Design, st: ArtStyle) -> list[Shape]:
     ]
 
 
+def _shade(rgb: RGB) -> RGB:
+    return tuple(int(c * 0.72) for c in rgb)  # type: ignore[return-value]
+
+
+def _cel(points: np.ndarray, skin: RGB, ink: RGB, w: float, wrap: float = 0.0) -> list[Shape]:
+    """A cel-shaded silhouette: the whole outline in shadow, a lit copy up and to the left."""
+    lit = points * 0.9 + np.array([-0.07, -0.08])
+    return [
+        Shape(points, fill=_shade(skin), stroke=ink, width=w, wrap=wrap, silhouette=True),
+        Shape(lit, fill=skin, wrap=wrap, tone=True),
+    ]
+
+
+def _bunny_head(d: Design, st: ArtStyle) -> list[Shape]:
+    skin, ink, w = st.colour(d.skin), st.outline, _line(st)
+    out = []
+    for side in (-1, 1):  # tall ears, outside the face box
+        tilt = side * 0.12
+        ear = ellipse(side * 0.4, -1.55, 0.22, 0.72)
+        ear = ear + np.stack([tilt * (ear[:, 1] + 1.55), np.zeros(len(ear))], 1)
+        out += [
+            Shape(ear, fill=skin, stroke=ink, width=w, wrap=0.3),
+            Shape(ear * [0.55, 0.8] + [side * 0.18, -0.31], fill=st.colour(d.accent), wrap=0.3),
+        ]
+    out += _cel(ellipse(0, 0.0, 0.92, 1.0, n=40), skin, ink, w)
+    out.append(Shape(ellipse(0, 0.45, 0.5, 0.36), fill=st.colour(d.muzzle), wrap=0.8))
+    out.append(
+        Shape(ellipse(0, 0.2, 0.1, 0.07), fill=st.colour(d.accent), stroke=ink, width=w * 0.4)
+    )
+    return out
+
+
+def _frog_head(d: Design, st: ArtStyle) -> list[Shape]:
+    skin, ink, w = st.colour(d.skin), st.outline, _line(st)
+    out = []
+    for side in (-1, 1):  # eye bulges on top of a wide, flat head
+        out += _cel(ellipse(side * 0.5, -0.5, 0.4, 0.38), skin, ink, w, wrap=0.3)
+    out += _cel(ellipse(0, 0.15, 1.2, 0.75, n=44), skin, ink, w)
+    out.append(Shape(ellipse(0, 0.5, 0.8, 0.3), fill=st.colour(d.muzzle), wrap=0.8))
+    for side in (-1, 1):
+        out.append(Shape(ellipse(side * 0.12, 0.12, 0.04, 0.03, n=8), fill=BLACK))
+    return out
+
+
 DESIGNS: dict[str, Design] = {
     "tom": Design(
         "tom",
@@ -223,6 +294,50 @@ DESIGNS: dict[str, Design] = {
         height_px=(48, 200),
         head=_spike_head,
     ),
+    "bunny": Design(
+        "bunny",
+        skin=(214, 200, 238),
+        muzzle=(252, 246, 250),
+        accent=(246, 150, 190),
+        brow=(95, 60, 130),
+        layout=Layout(
+            eye_xy=(0.34, -0.2),
+            eye_rx=0.2,
+            eye_ry=0.26,
+            brow_len=0.3,
+            brow_gap=0.08,
+            brow_width=0.06,
+            mouth_xy=(0.0, 0.5),
+            mouth_half_w=0.26,
+            cheek_xy=(0.56, 0.25),
+            iris=None,
+        ),
+        height_px=(40, 170),
+        head=_bunny_head,
+        drawing=MEADOW,
+    ),
+    "frog": Design(
+        "frog",
+        skin=(104, 186, 84),
+        muzzle=(220, 238, 168),
+        accent=(240, 120, 110),
+        brow=(30, 75, 30),
+        layout=Layout(
+            eye_xy=(0.5, -0.5),
+            eye_rx=0.22,
+            eye_ry=0.25,
+            brow_len=0.34,
+            brow_gap=0.06,
+            brow_width=0.06,
+            mouth_xy=(0.0, 0.36),
+            mouth_half_w=0.52,
+            cheek_xy=(0.8, 0.3),
+            iris=None,
+        ),
+        height_px=(36, 150),
+        head=_frog_head,
+        drawing=MEADOW,
+    ),
 }
 
 
@@ -236,10 +351,10 @@ def face_shapes(
     ink = style.outline
     shapes = d.head(d, style)
     shapes += cheeks(d.layout, params, style.colour(d.muzzle))
-    shapes += mouth(d.layout, params, ink, skin)
+    shapes += mouth(d.layout, params, ink, skin, d.drawing.mouth_dark, d.drawing.mouth_line)
     if character == "spike":
         shapes += _spike_extras(d, style)
-    shapes += eyes(d.layout, params, eye_skin, ink, gaze)
+    shapes += d.drawing.eyes(d.layout, params, eye_skin, ink, gaze)
     shapes += brows(d.layout, params, style.colour(d.brow))
     shapes += tears_and_sweat(d.layout, params, ink)
     return shapes

@@ -21,6 +21,7 @@ from synth.frames import probe
 from synth.plan import Episode
 from synth.realworld import SOURCES_DIR, SPLITS, CutSettings, cut_nonfaces, load_sources
 from synth.sheet import write_sheet
+from synth.shows import DEFAULT_SHOW, SHOWS
 
 
 def _out_dir(path: Path) -> Path:
@@ -38,6 +39,7 @@ def _episodes(args: argparse.Namespace) -> int:
         width=args.width,
         height=args.height,
         fps=args.fps,
+        show=args.show,
     )
     out = _out_dir(args.out)
     total = sum(e.config.frames for e in episodes)
@@ -81,6 +83,7 @@ def _faces(args: argparse.Namespace) -> int:
             size=args.size,
             on_face=lambda _c: bar.update(1),
             nonfaces=args.nonfaces,
+            show_name=args.show,
         )
     if args.json:
         print(
@@ -98,7 +101,7 @@ def _faces(args: argparse.Namespace) -> int:
 
 
 def _sheet(args: argparse.Namespace) -> int:
-    width, height = write_sheet(args.out, seed=args.seed)
+    width, height = write_sheet(args.out, seed=args.seed, show_name=args.show)
     print(f"{args.out}: {width}x{height} contact sheet")
     return 0
 
@@ -200,6 +203,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _show_flag(parser: argparse.ArgumentParser) -> None:
+    casts = "; ".join(f"{s.name}: {', '.join(s.cast)}" for s in SHOWS.values())
+    parser.add_argument(
+        "--show",
+        choices=tuple(SHOWS),
+        default=DEFAULT_SHOW,
+        help=f"which cartoon to draw, its cast and drawing style ({casts}; default {DEFAULT_SHOW})",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     synth = sub.add_parser(
         "synth",
@@ -229,6 +242,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1,
         help=f"episodes rendered in parallel (default 1; this machine has {os.cpu_count()} cores)",
     )
+    _show_flag(ep)
     ep.add_argument("--json", action="store_true", help="print what was written as JSON")
     ep.set_defaults(func=_episodes)
 
@@ -255,6 +269,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also write this many windows without a face to OUT/nonface/ (default 0); "
         "they teach the model's character head 'other'",
     )
+    _show_flag(fa)
     fa.add_argument("--json", action="store_true", help="print the counts per class as JSON")
     fa.set_defaults(func=_faces)
 
@@ -265,6 +280,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     sh.add_argument("out", type=Path, metavar="OUT.png", help="PNG file to write")
     sh.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    _show_flag(sh)
     sh.set_defaults(func=_sheet)
 
     de = ss.add_parser(

@@ -11,11 +11,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from synth import shows
 from synth.characters import body_shapes, face_shapes
 from synth.plan import Actor, Episode, EpisodeConfig, Shot, plan_episode
 from synth.render import draw_colour, draw_ids, silhouette_mask
 from synth.scenery import background, prop
 from synth.shapes import Pose, silhouette_bounds
+from synth.shows import DEFAULT_SHOW
 from synth.truth import TruthRow, truth_path, write_truth
 from synth.video import VideoSink
 
@@ -148,6 +150,8 @@ def write_episode(
         "faces": len(rows),
         "style": asdict(episode.style),
     }
+    if episode.show != DEFAULT_SHOW:  # classic episodes' metadata stays as it always was
+        meta["show"] = episode.show
     tmp = out_dir / f".{episode.episode_id}.json.part"
     tmp.write_text(json.dumps(meta, indent=2) + "\n")
     os.replace(tmp, out_dir / f"{episode.episode_id}.json")
@@ -155,7 +159,13 @@ def write_episode(
 
 
 def plan_episodes(
-    count: int, seconds: float, seed: int, width: int = 640, height: int = 360, fps: int = 24
+    count: int,
+    seconds: float,
+    seed: int,
+    width: int = 640,
+    height: int = 360,
+    fps: int = 24,
+    show: str = DEFAULT_SHOW,
 ) -> list[Episode]:
     """Plan `count` episodes; checks the arguments and raises ValueError with the rule broken."""
     if count < 1:
@@ -170,5 +180,6 @@ def plan_episodes(
         raise ValueError(f"--fps must be in [1, 120], got {fps}")
     if seed < 0:
         raise ValueError(f"--seed must be non-negative, got {seed}")
+    drawn = shows.show(show)
     cfg = EpisodeConfig(seconds=seconds, width=width, height=height, fps=fps)
-    return [plan_episode(seed, i, cfg) for i in range(count)]
+    return [plan_episode(seed, i, cfg, drawn) for i in range(count)]

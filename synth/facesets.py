@@ -16,12 +16,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synth import CHARACTERS, EMOTIONS
+from synth import EMOTIONS
 from synth.characters import body_shapes, face_height_units, face_shapes
 from synth.emotions import expression, sample_intensity
 from synth.render import draw_colour, draw_sketch
 from synth.scenery import PIXELS, background, prop
 from synth.shapes import Pose, silhouette_bounds
+from synth.shows import DEFAULT_SHOW, show, show_of
 from synth.style import ArtStyle
 
 STYLES = ("color", "sketch")
@@ -49,7 +50,7 @@ def face_crop(
     """Render one labelled face crop."""
     if style not in STYLES:
         raise ValueError(f"Unknown style {style!r}. Choose one of: {', '.join(STYLES)}")
-    art = ArtStyle.random(rng)
+    art = show_of(character).style(rng)
     intensity = sample_intensity(emotion, rng)
     params = expression(emotion, intensity, rng)
     face_h = float(np.exp(rng.uniform(*np.log(NATIVE_HEIGHT_PX))))
@@ -85,17 +86,20 @@ def face_crop(
     return FaceCrop(out, character, emotion, intensity)
 
 
-def nonface_crop(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+def nonface_crop(
+    rng: np.random.Generator, size: int = 64, show_name: str = DEFAULT_SHOW
+) -> np.ndarray:
     """A window with no face in it, like a cascade's false positives: scenery and props, or a
-    character's body and the scene beside its head."""
-    art = ArtStyle.random(rng)
+    character of the show, its body and the scene beside its head."""
+    drawn = show(show_name)
+    art = drawn.style(rng)
     face_h = float(np.exp(rng.uniform(*np.log(NATIVE_HEIGHT_PX))))
     side = int(np.ceil(face_h * 1.2))
     big = side * 3
     canvas = _scenery_patch(rng, art, big)
     centre = (big / 2, big / 2)
     if rng.random() < 0.5:
-        character = str(rng.choice(CHARACTERS))
+        character = str(rng.choice(drawn.cast))
         emotion = str(rng.choice(EMOTIONS))
         pose = Pose(
             centre,
@@ -150,9 +154,11 @@ def write_faces(
     size: int = 64,
     on_face: Callable[[FaceCrop], None] | None = None,
     nonfaces: int = 0,
+    show_name: str = DEFAULT_SHOW,
 ) -> dict[str, int]:
-    """Write `count` crops, balanced over characters x emotions, and `faces.csv` listing them;
-    and `nonfaces` windows without a face as `nonface/<id>.png` (colour style only).
+    """Write `count` crops of the show's cast, balanced over characters x emotions, and
+    `faces.csv` listing them; and `nonfaces` windows without a face as `nonface/<id>.png`
+    (colour style only).
 
     Returns the count per class `<character>/<emotion>` (and `nonface`).
     """
@@ -166,7 +172,7 @@ def write_faces(
         raise ValueError(f"--size must be in [16, 512], got {size}")
     if style not in STYLES:
         raise ValueError(f"Unknown style {style!r}. Choose one of: {', '.join(STYLES)}")
-    combos = [(c, e) for c in CHARACTERS for e in EMOTIONS]
+    combos = [(c, e) for c in show(show_name).cast for e in EMOTIONS]
     order_rng = np.random.default_rng([seed, 0])
     rounds = [order_rng.permutation(len(combos)) for _ in range(-(-count // len(combos)))]
     order = np.concatenate(rounds)[:count]
@@ -187,7 +193,9 @@ def write_faces(
     for i in range(nonfaces):
         rel = Path(NONFACE) / f"{seed}-n{i:06d}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        _write_png(out_dir / rel, nonface_crop(np.random.default_rng([seed, 2, i]), size))
+        _write_png(
+            out_dir / rel, nonface_crop(np.random.default_rng([seed, 2, i]), size, show_name)
+        )
         rows.append((rel.as_posix(), "", "", "", style))
         counts[NONFACE] = counts.get(NONFACE, 0) + 1
     tmp = out_dir / ".faces.csv.part"

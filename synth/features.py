@@ -97,14 +97,55 @@ def _lip_line(lay: Layout, p: FaceParams, xs: np.ndarray) -> np.ndarray:
     return y
 
 
-def mouth(lay: Layout, p: FaceParams, outline: RGB, skin: RGB) -> list[Shape]:
+def bean_eyes(
+    lay: Layout, p: FaceParams, skin: RGB, outline: RGB, gaze: tuple[float, float]
+) -> list[Shape]:
+    """Solid black ovals with a glint and no white: a happy face closes them into "^" arcs."""
+    out = []
+    ex, ey = lay.eye_xy
+    size = 0.7 + 0.3 * p.pupil
+    rx = lay.eye_rx * 0.6 * size
+    ry = max(lay.eye_ry * p.eye_open * size, 0.04)
+    for side in (-1, 1):
+        cx = side * ex + gaze[0] * lay.eye_rx * 0.2
+        cy = ey + gaze[1] * lay.eye_ry * 0.15
+        if p.eye_smile > 0.5:
+            arc = curve(
+                (cx - rx * 1.5, cy + ry * 0.4), (cx, cy - ry * 1.1), (cx + rx * 1.5, cy + ry * 0.4)
+            )
+            out.append(Shape(thick_curve(arc, 0.045), fill=BLACK, stroke=None))
+            continue
+        out.append(Shape(ellipse(cx, cy, rx, ry), fill=BLACK, stroke=outline, width=0.02))
+        glint = rx * 0.4
+        out.append(Shape(ellipse(cx - rx * 0.3, cy - ry * 0.45, glint, glint, n=10), fill=WHITE))
+        if p.eye_smile > 0.05:  # the lower lid rises a little: the oval's bottom is covered
+            lift = p.eye_smile * ry * 1.4
+            xs = np.linspace(cx - rx * 1.2, cx + rx * 1.2, 12)
+            u = (xs - cx) / (rx * 1.2)
+            arch = cy + ry - lift * (1 - u**2)
+            lid = np.concatenate(
+                [np.stack([xs, arch], 1), [[xs[-1], cy + ry * 1.3], [xs[0], cy + ry * 1.3]]]
+            )
+            out.append(Shape(lid, fill=skin, stroke=None))
+    return out
+
+
+def mouth(
+    lay: Layout,
+    p: FaceParams,
+    outline: RGB,
+    skin: RGB,
+    dark: RGB = MOUTH_DARK,
+    line: float = 0.045,
+) -> list[Shape]:
+    """The lips, and when open the mouth's inside (`dark`), teeth and tongue; lips `line` wide."""
     mx, my = lay.mouth_xy
     hw = lay.mouth_half_w * p.mouth_width
     n = 16
     xs = np.linspace(mx - hw, mx + hw, n)
     base = _lip_line(lay, p, xs)
     if p.mouth_open < 0.08:
-        return [Shape(np.stack([xs, base], 1), stroke=outline, width=0.045, closed=False)]
+        return [Shape(np.stack([xs, base], 1), stroke=outline, width=line, closed=False)]
 
     bulge = (1 - ((xs - mx) / hw) ** 2) ** 0.7
     depth = p.mouth_open * 0.42
@@ -120,7 +161,7 @@ def mouth(lay: Layout, p: FaceParams, outline: RGB, skin: RGB) -> list[Shape]:
         upper = (1 - k) * upper + k * top
         lower = (1 - k) * lower + k * bottom
     hole = np.concatenate([upper, lower])
-    out = [Shape(hole, fill=MOUTH_DARK, stroke=outline, width=0.045)]
+    out = [Shape(hole, fill=dark, stroke=outline, width=line)]
     if p.tongue > ACCESSORY_THRESHOLD:
         low = lower[len(lower) // 2]
         out.append(

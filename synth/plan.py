@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synth import CHARACTERS, EMOTIONS
+from synth import EMOTIONS
 from synth.characters import DESIGNS, face_height_units
 from synth.emotions import FaceParams, expression, sample_intensity
+from synth.shows import DEFAULT_SHOW, SHOWS, Show
 from synth.style import ArtStyle
 
 SHOT_SECONDS = (1.0, 5.0)
 # Characters per shot: some shots are empty, most hold one or two.
 CAST_SIZE_P = (0.1, 0.38, 0.34, 0.18)
-# Spike is a distractor: present often enough to test detectors, not the star.
-CHARACTER_WEIGHTS = {"tom": 0.4, "jerry": 0.4, "spike": 0.2}
 EMOTION_CHANGE_P = 0.35  # chance that a character's emotion changes at a moment within a shot
 MAX_ANGLE_DEG = 20.0
 MAX_TURN_RAD = 0.7  # about 40 degrees: a three-quarter view
@@ -102,6 +101,7 @@ class Episode:
     style: ArtStyle
     crf: int
     shots: tuple[Shot, ...]
+    show: str = DEFAULT_SHOW
 
 
 class Deck:
@@ -115,6 +115,10 @@ class Deck:
     ) -> None:
         self._items, self._rng, self._weights = items, rng, weights
         self._pile: list[str] = []
+
+    @property
+    def size(self) -> int:
+        return len(self._items)
 
     def draw(self, exclude: set[str] = frozenset()) -> str:
         for _ in range(4 * len(self._items)):
@@ -133,15 +137,17 @@ class Deck:
         raise ValueError("deck cannot avoid every item")
 
 
-def episode_id(seed: int, index: int) -> str:
-    return f"s{seed}-e{index + 1:02d}"
+def episode_id(seed: int, index: int, show: Show = SHOWS[DEFAULT_SHOW]) -> str:
+    return f"{show.id_prefix}s{seed}-e{index + 1:02d}"
 
 
-def plan_episode(seed: int, index: int, config: EpisodeConfig) -> Episode:
-    """Plan episode `index` of the set made with `seed`."""
+def plan_episode(
+    seed: int, index: int, config: EpisodeConfig, show: Show = SHOWS[DEFAULT_SHOW]
+) -> Episode:
+    """Plan episode `index` of the set of `show` made with `seed`."""
     rng = np.random.default_rng([seed, index])
-    style = ArtStyle.random(rng)
-    characters = Deck(CHARACTERS, rng, CHARACTER_WEIGHTS)
+    style = show.style(rng)
+    characters = Deck(show.cast, rng, show.weights)
     emotions = Deck(EMOTIONS, rng)
     shots = []
     frame = 0
@@ -151,7 +157,13 @@ def plan_episode(seed: int, index: int, config: EpisodeConfig) -> Episode:
         shots.append(_plan_shot(rng, config, frame, n, characters, emotions))
         frame += n
     return Episode(
-        episode_id(seed, index), seed, config, style, int(rng.integers(20, 31)), tuple(shots)
+        episode_id(seed, index, show),
+        seed,
+        config,
+        style,
+        int(rng.integers(20, 31)),
+        tuple(shots),
+        show.name,
     )
 
 
@@ -167,7 +179,7 @@ def _plan_shot(
     pan = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.1, 0.9)) * w
     bg_w = w + int(math.ceil(pan))
     pan_px = (0.0, pan) if rng.random() < 0.5 else (pan, 0.0)
-    k = int(rng.choice(len(CAST_SIZE_P), p=CAST_SIZE_P))
+    k = min(int(rng.choice(len(CAST_SIZE_P), p=CAST_SIZE_P)), characters.size)
     cast: list[str] = []
     for _ in range(k):
         cast.append(characters.draw(exclude=set(cast)))

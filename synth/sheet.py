@@ -7,13 +7,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synth import CHARACTERS, EMOTIONS
+from synth import EMOTIONS
 from synth.characters import face_shapes
 from synth.emotions import expression
 from synth.episodes import render_episode
 from synth.plan import EpisodeConfig, plan_episode
 from synth.render import draw_colour, draw_sketch
 from synth.shapes import Pose, silhouette_bounds
+from synth.shows import DEFAULT_SHOW, show
 from synth.style import ArtStyle
 
 CELL = 128
@@ -48,26 +49,25 @@ def _label(text: str, w: int, h: int, bg: int = 255) -> np.ndarray:
     return img
 
 
-def contact_sheet(seed: int) -> np.ndarray:
-    """The sheet as an RGB image."""
+def contact_sheet(seed: int, show_name: str = DEFAULT_SHOW) -> np.ndarray:
+    """The sheet of a show as an RGB image."""
+    drawn = show(show_name)
+    cast = drawn.cast
     rng = np.random.default_rng(seed)
-    style = ArtStyle(outline=(20, 20, 25), line_scale=1.2)
+    style = drawn.sheet_style
     rows = [
         np.hstack([_label("", LABEL_W, HEADER_H)] + [_label(e, CELL, HEADER_H) for e in EMOTIONS])
     ]
-    plan = [(c, 1.0, False) for c in CHARACTERS] + [
-        ("tom", 0.4, False),
-        ("jerry", 0.4, False),
-        ("tom", 1.0, True),
-        ("spike", 1.0, True),
-    ]
+    # every character; the first two subtle; the first and the last as sketches
+    plan = [(c, 1.0, False) for c in cast] + [(c, 0.4, False) for c in cast[:2]]
+    plan += [(cast[0], 1.0, True), (cast[-1], 1.0, True)]
     for character, intensity, sketch in plan:
         label = f"{character} {'sketch' if sketch else ''}{'subtle' if intensity < 1 else ''}"
         cells = [_cell(character, e, intensity, sketch, style, rng) for e in EMOTIONS]
         rows.append(np.hstack([_label(label.strip(), LABEL_W, CELL)] + cells))
     width = rows[0].shape[1]
     # Three frames of a short episode, with their truth boxes.
-    episode = plan_episode(seed, 0, EpisodeConfig(seconds=12))
+    episode = plan_episode(seed, 0, EpisodeConfig(seconds=12), drawn)
     frames = [f for f in render_episode(episode) if f.index in (24, 120, 230)]
     thumbs = []
     for f in frames:
@@ -94,13 +94,13 @@ def contact_sheet(seed: int) -> np.ndarray:
     return np.vstack(rows)
 
 
-def write_sheet(path: Path, seed: int) -> tuple[int, int]:
+def write_sheet(path: Path, seed: int, show_name: str = DEFAULT_SHOW) -> tuple[int, int]:
     """Write the contact sheet PNG; returns its (width, height)."""
     if path.suffix.lower() != ".png":
         raise ValueError(f"{path}: the contact sheet is written as PNG; name it *.png")
     if not path.parent.exists():
         path.parent.mkdir(parents=True)
-    sheet = contact_sheet(seed)
+    sheet = contact_sheet(seed, show_name)
     ok, buf = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"{path}: could not encode PNG")

@@ -53,14 +53,17 @@ def free_port() -> int:
 class Server:
     """`toon dashboard` in its own process."""
 
-    def __init__(self, warehouse: Path, labels: Path) -> None:
+    def __init__(self, warehouse: Path | None, labels: Path, frames: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.labels = labels
         self.warehouse = warehouse
         self.log = labels.parent / "dashboard.log"
-        command = [sys.executable, "-m", "toon", "dashboard", "--warehouse", str(warehouse)]
-        command += ["--port", str(self.port), "--labels", str(labels)]
+        command = [sys.executable, "-m", "toon", "dashboard", "--port", str(self.port)]
+        if warehouse is not None:
+            command += ["--warehouse", str(warehouse), "--labels", str(labels)]
+        if frames is not None:
+            command += ["--frames", str(frames)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, stdout=self.log.open("w"), stderr=subprocess.STDOUT
         )

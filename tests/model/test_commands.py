@@ -129,12 +129,26 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
     assert set(json.loads((tmp_path / "histories.json").read_text())["sgd"]) == {
         "run 1", "run 2", "run 3",
     }  # fmt: skip
-    # Other settings, or a folder whose curves cannot be redrawn, are refused untouched.
+    # Other settings, or a folder without its curves file, are refused untouched.
     res = run(*args[:-1], 2, "--runs", 4, "--resume")
     assert res.returncode == 2 and "other settings" in res.stderr
+    # A run whose curves were not kept keeps its row; the curves drawn are the kept ones.
+    kept = json.loads((tmp_path / "histories.json").read_text())
+    del kept["sgd"]["run 1"]
+    (tmp_path / "histories.json").write_text(json.dumps(kept))
+    # So does a comparison begun before its images were fingerprinted.
+    settings = json.loads((tmp_path / "settings.json").read_text())
+    del settings["images_sha1"]
+    (tmp_path / "settings.json").write_text(json.dumps(settings))
+    res = run(*args, "--runs", 4, "--resume", "--json")
+    assert res.returncode == 0, res.stderr
+    assert [r for r in json.loads(res.stdout) if r["run"] < 4] == more
+    assert set(json.loads((tmp_path / "histories.json").read_text())["sgd"]) == {
+        "run 2", "run 3", "run 4",
+    }  # fmt: skip
     (tmp_path / "histories.json").unlink()
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    res = run(*args, "--runs", 4, "--resume")
+    res = run(*args, "--runs", 5, "--resume")
     assert res.returncode == 2 and "cannot resume" in res.stderr and res.stderr.count("\n") == 1
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
@@ -330,13 +344,44 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
     for args, message in [
         (["--characters", "cat,dog"], "no images of dog (a character's images sit under a folder"),
         (["--characters", "cat,other"], "--characters needs distinct names other than other"),
-        (["--characters", "cat,mouse", "--init", toon_model], "cannot start from it"),
         (["--characters", "cat,cat"], "needs one or more distinct names, got 'cat,cat'"),
         (["--characters", "cat,mouse", "--arch", "seed"], "--characters needs --arch toon"),
     ]:
         res = run("train", data, "--out", tmp_path / "no", "--epochs", 1, *args)
         assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
         assert message in res.stderr and not (tmp_path / "no").exists()
+
+
+def test_a_new_cast_from_a_start(faces_dir: Path, toon_model: Path, tmp_path: Path) -> None:
+    """A start of another cast lends its network; its character head starts afresh, learning
+    from faces with no emotion named (`<character>/unlabelled/`) as well as labelled ones."""
+    data = tmp_path / "data"
+    (data / "cat").mkdir(parents=True)
+    (data / "mouse").mkdir()
+    (data / "cat" / "unlabelled").symlink_to(faces_dir / "tom" / "happy", target_is_directory=True)
+    (data / "mouse" / "angry").symlink_to(faces_dir / "jerry" / "angry", target_is_directory=True)
+    (data / "old").symlink_to(faces_dir, target_is_directory=True)  # the start's faces: other
+    out = tmp_path / "new"
+    args = ["--epochs", 1, "--init", toon_model, "--characters", "cat,mouse", "--json"]
+    res = run("train", data, "--out", out, *args)
+    assert res.returncode == 0, res.stderr
+    model = EmotionModel(out)
+    assert model.characters == ("cat", "mouse", "other")
+    assert model.classes == EmotionModel(toon_model).classes  # it still knows every emotion
+    from model.train import TrainSettings, load_data
+
+    s = TrainSettings(characters=("cat", "mouse")).resolved()
+    faces = load_data(data, s, EmotionModel(toon_model))
+    cat = faces.character == faces.characters.index("cat")
+    assert cat.sum() == len(list((faces_dir / "tom" / "happy").glob("*.png")))
+    assert (faces.emotion[cat] == -1).all()  # unlabelled: the emotion head learns nothing of them
+    # an unlabelled face must say whose it is
+    (data / "unlabelled").mkdir()
+    one = next((faces_dir / "tom" / "sad").glob("*.png"))
+    (data / "unlabelled" / one.name).write_bytes(one.read_bytes())
+    res = run("train", data, "--out", tmp_path / "no", *args)
+    assert res.returncode == 2 and "needs a folder of the cast above it" in res.stderr
+    assert not (tmp_path / "no").exists()
 
 
 def test_fine_tune_refuses_a_model_of_other_emotions(

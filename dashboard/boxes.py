@@ -1,0 +1,157 @@
+"""Face boxes drawn on the Boxes page, kept as COCO beside the frames `toon frames` picked:
+`FRAMES/boxes.json`, which `toon cascade train --truth` and `toon mine-crops` read as they read
+a COCO file from any other tool. A frame is in the file once saved, boxes or none: a saved frame
+without a character's box says that character is not in it (a negative for its cascade)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from model import DEFAULT
+
+BOXES = "boxes.json"
+MANIFEST = "frames.csv"  # cascades.annotate.MANIFEST: what `toon frames` writes
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+RESERVED = ("other", "nonface", "unlabelled")  # folder names the model reads otherwise
+MIN_SIDE_PX = 4
+
+
+def frame_names(folder: Path) -> list[str]:
+    """The frames to box, in `toon frames` order (else every picture, sorted)."""
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder (make one with `toon frames`)")
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        with manifest.open(newline="") as f:
+            names = [row["image"] for row in csv.DictReader(f)]
+    else:
+        names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not names:
+        raise ValueError(f"{folder}: no frames (make some with `toon frames EPISODE --out DIR`)")
+    return names
+
+
+def load(folder: Path) -> dict:
+    """The COCO file of `folder`, or an empty one."""
+    path = folder / BOXES
+    if not path.exists():
+        return {"images": [], "annotations": [], "categories": []}
+    try:
+        coco = json.loads(path.read_text())
+        if not all(isinstance(coco.get(k), list) for k in ("images", "annotations", "categories")):
+            raise ValueError("images, annotations or categories is not a list")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: not a COCO file this page can extend ({exc})") from None
+    return coco
+
+
+def check_name(name: str) -> str:
+    """A character's name as cascades and model folders use it, or ValueError saying why not."""
+    name = name.strip().lower()
+    if not NAME.match(name) or name in RESERVED:
+        raise ValueError(
+            f"{name!r}: a character's name is a-z, 0-9, - and _, starts with a letter, "
+            f"and is not {', '.join(RESERVED)}"
+        )
+    return name
+
+
+def boxes_of(coco: dict, image: str) -> list[dict]:
+    """The saved boxes of one frame as {label, left, top, width, height} in image pixels."""
+    ids = {im["id"] for im in coco["images"] if im["file_name"] == image}
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    return [
+        dict(zip(("left", "top", "width", "height"), a["bbox"], strict=True))
+        | {"label": names[a["category_id"]]}
+        for a in coco["annotations"]
+        if a["image_id"] in ids
+    ]
+
+
+def save_frame(folder: Path, image: str, boxes: list[dict], size_wh: tuple[int, int]) -> dict:
+    """Replace the frame's boxes with `boxes` (image pixels; clipped to the frame, slivers
+    under 4 px dropped) and write the file whole; returns the new COCO."""
+    if image not in frame_names(folder):
+        raise ValueError(f"{folder / image}: not one of the frames of {folder}")
+    coco = load(folder)
+    kept = []
+    for box in boxes:
+        name = check_name(str(box.get("label") or ""))
+        x1 = max(0.0, float(box["left"]))
+        y1 = max(0.0, float(box["top"]))
+        x2 = min(float(size_wh[0]), float(box["left"]) + float(box["width"]))
+        y2 = min(float(size_wh[1]), float(box["top"]) + float(box["height"]))
+        if x2 - x1 >= MIN_SIDE_PX and y2 - y1 >= MIN_SIDE_PX:
+            kept.append((name, [round(x1), round(y1), round(x2 - x1), round(y2 - y1)]))
+    category = {c["name"]: c["id"] for c in coco["categories"]}
+    for name, _ in kept:
+        if name not in category:
+            category[name] = max(category.values(), default=0) + 1
+            coco["categories"].append({"id": category[name], "name": name})
+    old = [im["id"] for im in coco["images"] if im["file_name"] == image]
+    image_id = old[0] if old else max((im["id"] for im in coco["images"]), default=0) + 1
+    if not old:
+        w, h = size_wh
+        coco["images"].append({"id": image_id, "file_name": image, "width": w, "height": h})
+    coco["annotations"] = [a for a in coco["annotations"] if a["image_id"] != image_id]
+    next_id = max((a["id"] for a in coco["annotations"]), default=0) + 1
+    for n, (name, bbox) in enumerate(kept):
+        coco["annotations"].append(
+            {
+                "id": next_id + n,
+                "image_id": image_id,
+                "category_id": category[name],
+                "bbox": bbox,
+                "area": bbox[2] * bbox[3],
+                "iscrowd": 0,
+            }
+        )
+    _write(folder / BOXES, json.dumps(coco, indent=1) + "\n")
+    return coco
+
+
+def summary(coco: dict) -> dict[str, int]:
+    """Boxes per character, and the frames saved."""
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    counts = {name: 0 for name in sorted(names.values())}
+    for a in coco["annotations"]:
+        counts[names[a["category_id"]]] += 1
+    return {"frames": len(coco["images"])} | counts
+
+
+def next_commands(folder: Path, coco: dict) -> str:
+    """What to run once the boxes are drawn: a cascade per character, then the model's cast."""
+    boxes = folder / BOXES
+    cast = sorted(c["name"] for c in coco["categories"])
+    out = folder.parent / f"{folder.name}-cascades"
+    lines = [
+        f"toon cascade train --character {name} --truth {boxes} --out {out}/{name}.xml"
+        for name in cast
+    ]
+    crops = folder.parent / f"{folder.name}-crops"
+    model = folder.parent / f"{folder.name}-model"
+    lines += [
+        f"toon mine-crops {boxes} --out {crops} --cascades {out}",
+        f"toon synth faces {crops}/classic --count 2100 --nonfaces 300  # keeps the emotions",
+        f"toon train {crops} --init {DEFAULT} --characters {','.join(cast)} "
+        f"--out {model} --epochs 4",
+        f"toon index EPISODES --warehouse WAREHOUSE --cascades {out} --model {model}",
+    ]
+    return "\n".join(lines)
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

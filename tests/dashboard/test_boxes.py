@@ -1,0 +1,147 @@
+"""The Boxes page: face boxes drawn in the browser land in a COCO file the cascade trainer reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cascades.samples import boxes_by_character
+from dashboard import boxes
+from tests.conftest import run_toon
+from tests.dashboard.conftest import Server
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Frames `toon frames` picked from a short episode of the meadow show."""
+    root = tmp_path_factory.mktemp("boxes")
+    args = ["synth", "episodes", str(root / "ep"), "--seconds", "6", "--seed", "3"]
+    assert run_toon([*args, "--show", "meadow"])[0] == 0
+    rc, _, err = run_toon(["frames", str(root / "ep"), "--out", str(root / "frames")])
+    assert rc == 0, err
+    return root / "frames"
+
+
+def copy_of(frames: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for p in frames.iterdir():
+        (folder / p.name).write_bytes(p.read_bytes())
+    return folder
+
+
+def test_saving_boxes_clips_names_and_replaces(frames: Path, tmp_path: Path) -> None:
+    folder = copy_of(frames, tmp_path)
+    first, second = boxes.frame_names(folder)[:2]
+    drawn = [
+        {"label": "Bunny", "left": -10, "top": 20, "width": 60, "height": 50},  # clipped at 0
+        {
+            "label": "frog",
+            "left": 600,
+            "top": 300,
+            "width": 80,
+            "height": 80,
+        },  # clipped at the edge
+        {"label": "frog", "left": 5, "top": 5, "width": 2, "height": 40},  # a sliver: dropped
+    ]
+    coco = boxes.save_frame(folder, first, drawn, (640, 360))
+    assert boxes.boxes_of(coco, first) == [
+        {"left": 0, "top": 20, "width": 50, "height": 50, "label": "bunny"},
+        {"left": 600, "top": 300, "width": 40, "height": 60, "label": "frog"},
+    ]
+    coco = boxes.save_frame(folder, second, [], (640, 360))  # a frame with no face: a negative
+    assert boxes.summary(coco) == {"frames": 2, "bunny": 1, "frog": 1}
+    # saving a frame again replaces its boxes; the other frame keeps its own
+    coco = boxes.save_frame(folder, first, drawn[:1], (640, 360))
+    assert boxes.summary(coco) == {"frames": 2, "bunny": 1, "frog": 0}
+    assert json.loads((folder / boxes.BOXES).read_text()) == coco
+    # the trainer's reader sees the boxes, and the saved empty frame with none
+    read = boxes_by_character(folder / boxes.BOXES)
+    seen = {image.name: {k: v.tolist() for k, v in b.items()} for image, _, b, _ in read}
+    assert seen == {
+        first: {"bunny": [[0, 20, 50, 70]], "frog": []},
+        second: {"bunny": [], "frog": []},
+    }
+    commands = boxes.next_commands(folder, coco)
+    assert "--character bunny" in commands and "--character frog" in commands
+    assert "--characters bunny,frog" in commands
+
+
+@pytest.mark.parametrize(
+    ("label", "image", "message"),
+    [
+        ("other", None, "is not other, nonface, unlabelled"),
+        ("", None, "a character's name is a-z"),
+        ("two words", None, "a character's name is a-z"),
+        ("bunny", "elsewhere.png", "not one of the frames"),
+    ],
+)
+def test_bad_boxes_change_nothing(
+    frames: Path, tmp_path: Path, label: str, image: str | None, message: str
+) -> None:
+    folder = copy_of(frames, tmp_path)
+    name = boxes.frame_names(folder)[0]
+    boxes.save_frame(
+        folder,
+        name,
+        [{"label": "bunny", "left": 1, "top": 1, "width": 30, "height": 30}],
+        (640, 360),
+    )
+    before = (folder / boxes.BOXES).read_bytes()
+    box = {"label": label, "left": 10, "top": 10, "width": 30, "height": 30}
+    with pytest.raises(ValueError, match=message):
+        boxes.save_frame(folder, image or name, [box], (640, 360))
+    assert (folder / boxes.BOXES).read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+
+
+def test_dashboard_without_frames_or_warehouse_says_what_to_give(tmp_path: Path) -> None:
+    rc, _, err = run_toon(["dashboard"])
+    assert rc == 2 and err.count("\n") == 1 and "--warehouse DIR" in err and "--frames" in err
+    rc, _, err = run_toon(["dashboard", "--frames", str(tmp_path)])
+    assert rc == 2 and err.count("\n") == 1 and "no frames" in err
+
+
+@pytest.mark.browser
+def test_a_box_drawn_in_the_browser_lands_in_the_coco_file(
+    frames: Path, tmp_path: Path, browser, screenshots: Path
+) -> None:
+    folder = copy_of(frames, tmp_path)
+    server = Server(None, tmp_path / "labels", frames=folder)  # before any warehouse exists
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        page.get_by_role("heading", name="Face boxes").wait_for()
+        who = page.get_by_label("Character", exact=True)
+        who.fill("bunny")
+        who.press("Enter")
+        canvas = page.locator("canvas.upper-canvas")
+        canvas.wait_for()
+        page.wait_for_timeout(500)
+        box = canvas.bounding_box()
+        sx, sy = box["width"] / 640, box["height"] / 360  # the canvas may be drawn scaled
+        page.mouse.move(box["x"] + 100 * sx, box["y"] + 100 * sy)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 160 * sx, box["y"] + 140 * sy, steps=8)
+        page.mouse.move(box["x"] + 200 * sx, box["y"] + 180 * sy, steps=8)
+        page.mouse.up()
+        save = page.get_by_role("button", name="Save 1 boxes and go on")
+        save.wait_for()
+        save.click()
+        page.get_by_text("Saved").wait_for()
+        page.get_by_role("button", name="Save 0 boxes and go on").wait_for()  # the next frame
+        page.locator("canvas.upper-canvas").wait_for()
+        page.screenshot(path=str(screenshots / "boxes.png"), full_page=True)
+    finally:
+        context.close()
+        server.stop()
+    coco = json.loads((folder / boxes.BOXES).read_text())
+    first = boxes.frame_names(folder)[0]
+    (saved,) = boxes.boxes_of(coco, first)
+    assert saved["label"] == "bunny"
+    got = [saved["left"], saved["top"], saved["width"], saved["height"]]
+    assert all(abs(a - b) <= 4 for a, b in zip(got, [100, 100, 100, 80], strict=True)), got
