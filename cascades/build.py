@@ -118,7 +118,7 @@ def check_plan(plan: BuildPlan) -> None:
     if plan.backgrounds is not None:
         background_paths(plan.backgrounds)
     if plan.tuning is not None:
-        check_truth_folder(plan.tuning.truth)
+        _check_truth(plan.tuning.truth)
 
 
 def _check_out(path: Path) -> None:

@@ -74,6 +74,13 @@ def _train(args: argparse.Namespace) -> int:
             f"classifiers, trained in {t['train_seconds']} s "
             f"(peak memory {t['peak_memory_mb']} MB); settings in {built.settings}"
         )
+        folder = built.cascade.parent
+        print(
+            f"Next: a cascade for every other character into {folder}, then "
+            f"`toon index EPISODES --warehouse DIR --cascades {folder}` (a new cast: first "
+            f"`toon mine-crops ANNOTATIONS --out CROPS --cascades {folder}` and `toon train` "
+            "the model's new character head)"
+        )
     return 0
 
 
@@ -101,8 +108,8 @@ def _frames(args: argparse.Namespace) -> int:
         print(
             f"{summary['frames']} frames from {summary['shots']} shots of {summary['episodes']} "
             f"episode(s) -> {summary['out']} (list: {summary['out']}/frames.csv). Next: draw face "
-            "boxes on them (opencv_annotation --images, or a COCO tool), then "
-            "`toon cascade train --truth ANNOTATIONS`"
+            f"boxes on them (`toon dashboard --frames {summary['out']}`, opencv_annotation "
+            "--images, or a COCO tool), then `toon cascade train --truth ANNOTATIONS`"
         )
     return 0
 
@@ -216,7 +223,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train on plain grey instead of a learned colour channel",
     )
     tr.add_argument("--seed", type=at_least(0), default=0)
-    tr.add_argument("--val", type=Path, help="validation truth folder: tune settings after")
+    tr.add_argument(
+        "--val",
+        type=Path,
+        help="validation truth (a folder, COCO file or annotation list): tune settings after",
+    )
     tr.add_argument("--val-frame-step", type=POSITIVE, default=8)
     _tuning_goals(tr)
     tr.add_argument("--json", action="store_true")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cascades.detect import Detector, DetectSettings, group_windows, windows_to_boxes
-from cascades.samples import truth_frames
+from cascades.samples import boxes_by_character, truth_frames
 from synth.detections import iou
 from synth.truth import DONT_CARE_VISIBLE
 
@@ -35,12 +35,23 @@ class EvalFrame:
 
 
 def eval_frames(folder: Path, character: str, frame_step: int = 1) -> Iterator[EvalFrame]:
-    """Every `frame_step`-th frame of the episodes in `folder` with its truth, one at a time.
+    """Every `frame_step`-th frame of the episodes in `folder` with its truth, one at a time;
+    or, when `folder` is a COCO file or an annotation list, every image it boxes.
 
     Frames and truth checks are `cascades.samples.truth_frames`'; raises ValueError (once
     iterated to the end) when there was no frame at all.
     """
     n = 0
+    if folder.is_file():
+        for _, bgr, boxes, hidden in boxes_by_character(folder):
+            if character not in boxes:
+                raise ValueError(f"{folder}: no boxes of {character!r} (has: {', '.join(boxes)})")
+            n += 1
+            others = {k: v for k, v in boxes.items() if k != character and len(v)}
+            yield EvalFrame(bgr, boxes[character], hidden, others)
+        if not n:
+            raise ValueError(f"{folder}: no frames to evaluate on")
+        return
     for tf in truth_frames(folder, frame_step):
         owed, ignore = tf.faces_of(character)
         others: dict[str, list] = {}

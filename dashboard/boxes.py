@@ -131,7 +131,8 @@ def next_commands(folder: Path, coco: dict) -> str:
     cast = sorted(c["name"] for c in coco["categories"])
     out = folder.parent / f"{folder.name}-cascades"
     lines = [
-        f"toon cascade train --character {name} --truth {boxes} --out {out}/{name}.xml"
+        f"toon cascade train --character {name} --truth {boxes} --out {out}/{name}.xml "
+        f"--val {boxes} --min-precision 0.6"
         for name in cast
     ]
     crops = folder.parent / f"{folder.name}-crops"

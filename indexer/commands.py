@@ -148,6 +148,13 @@ def _mine(args: argparse.Namespace) -> int:
         for folder, n in counts.items():
             print(f"{folder:24s} {n}")
         print(f"{sum(counts.values())} crops -> {args.out}")
+        cast = sorted({k.split("/")[0] for k in counts if k.endswith("/unlabelled")})
+        if cast:  # from face boxes: the model learns the cast next
+            print(
+                f"Next: toon train {args.out} --init MODEL --characters {','.join(cast)} --out "
+                "NEW_MODEL (add faces of known emotions beside them, e.g. `toon synth faces "
+                f"{args.out}/classic --count 2100 --nonfaces 300`, so the model keeps its emotions)"
+            )
     return 0
 
 

@@ -2,9 +2,11 @@
 
 The classic show: tom (a grey-blue cat), jerry (a brown mouse), spike (a grey bulldog, a
 distractor). The meadow show: bunny (a lilac rabbit) and frog (a green frog), drawn another way
-(see `synth.shows`). Each character is a `Design`: its colours, the layout of its features, the
-shapes of its head, ears and muzzle, and its show's `Drawing` of eyes and mouth. `face_shapes`
-puts a design and an expression together into the shapes a renderer draws.
+(see `synth.shows`). The emoji show: smiley, a round yellow face.
+
+Each character is a `Design`: its colours, the layout of its features, the shapes of its head,
+ears and muzzle, and its show's `Drawing` of eyes and mouth. `face_shapes` puts a design and an
+expression together into the shapes a renderer draws.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Drawing:
 CLASSIC = Drawing()
 # Bean eyes, a plum mouth with a heavy lip line (heads add cel shading, outlines are thicker).
 MEADOW = Drawing(eyes=bean_eyes, mouth_dark=(70, 25, 75), mouth_line=0.08)
+# Bean eyes and a brown mouth on a round yellow head: the look of face emoji.
+EMOJI = Drawing(eyes=bean_eyes, mouth_dark=(95, 45, 20), mouth_line=0.06)
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,11 @@ def _bunny_head(d: Design, st: ArtStyle) -> list[Shape]:
     return out
 
 
+def _smiley_head(d: Design, st: ArtStyle) -> list[Shape]:
+    skin, ink, w = st.colour(d.skin), st.outline, _line(st)
+    return _cel(ellipse(0, 0, 1.0, 1.0, n=48), skin, ink, w)
+
+
 def _frog_head(d: Design, st: ArtStyle) -> list[Shape]:
     skin, ink, w = st.colour(d.skin), st.outline, _line(st)
     out = []
@@ -337,6 +346,28 @@ DESIGNS: dict[str, Design] = {
         height_px=(36, 150),
         head=_frog_head,
         drawing=MEADOW,
+    ),
+    "smiley": Design(
+        "smiley",
+        skin=(250, 200, 60),
+        muzzle=(250, 200, 60),
+        accent=(240, 120, 60),
+        brow=(90, 50, 20),
+        layout=Layout(
+            eye_xy=(0.34, -0.18),
+            eye_rx=0.2,
+            eye_ry=0.28,
+            brow_len=0.32,
+            brow_gap=0.08,
+            brow_width=0.06,
+            mouth_xy=(0.0, 0.45),
+            mouth_half_w=0.42,
+            cheek_xy=(0.58, 0.25),
+            iris=None,
+        ),
+        height_px=(40, 160),
+        head=_smiley_head,
+        drawing=EMOJI,
     ),
 }
 

@@ -3,6 +3,8 @@
 `classic` (tom, jerry, spike) is the default and the show the shipped cascades and model learned;
 `meadow` (bunny, frog) is another cartoon altogether, for teaching the tool a new cast: other head
 shapes and colours, bean eyes, plum mouths, heavy outlines, cel shading and pastel scenery.
+`emoji` (smiley) draws the expressions on a round yellow face, as face emoji do: faces of that
+kind to learn emotions from beside the cartoon ones.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from synth.style import ArtStyle
 
 # Meadow inks: aubergine, forest, brown.
 MEADOW_OUTLINES = ((50, 25, 60), (25, 55, 35), (70, 40, 25))
+# Emoji edges: amber, brown, near black.
+EMOJI_OUTLINES = ((200, 130, 20), (110, 60, 15), (40, 30, 20))
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,17 @@ class Show:
     style: Callable[[np.random.Generator], ArtStyle]  # one episode's (or crop's) colours and ink
     id_prefix: str  # before `s<seed>-e<nn>` in episode ids
     sheet_style: ArtStyle  # the contact sheet's
+
+
+def _emoji_style(rng: np.random.Generator) -> ArtStyle:
+    return ArtStyle(
+        hue_shift=float(rng.uniform(-0.02, 0.02)),
+        saturation=float(rng.uniform(0.8, 1.15)),
+        value=float(rng.uniform(0.9, 1.1)),
+        outline=EMOJI_OUTLINES[int(rng.integers(len(EMOJI_OUTLINES)))],
+        line_scale=float(rng.uniform(0.3, 1.2)),
+        scenery_hue=float(rng.uniform(0.0, 1.0)),
+    )
 
 
 def _meadow_style(rng: np.random.Generator) -> ArtStyle:
@@ -56,6 +71,14 @@ SHOWS: dict[str, Show] = {
         _meadow_style,
         "meadow-",
         ArtStyle(outline=MEADOW_OUTLINES[0], line_scale=2.2, scenery_hue=0.3),
+    ),
+    "emoji": Show(
+        "emoji",
+        ("smiley",),
+        {"smiley": 1.0},
+        _emoji_style,
+        "emoji-",
+        ArtStyle(outline=EMOJI_OUTLINES[0], line_scale=0.8),
     ),
 }
 DEFAULT_SHOW = "classic"

@@ -49,7 +49,11 @@ known = sorted(c["name"] for c in coco["categories"])
 typed = st.text_input(
     "Character", value=known[0] if known else "", help="lower case, e.g. bunny", key="boxes_who"
 )
-label = boxes.check_name(typed) if typed.strip() else ""
+try:
+    label = boxes.check_name(typed) if typed.strip() else ""
+except ValueError as exc:
+    st.error(str(exc))
+    label = ""
 
 bgr = cv2.imread(str(folder / image), cv2.IMREAD_COLOR)
 if bgr is None:

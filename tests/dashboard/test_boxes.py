@@ -9,7 +9,7 @@ import pytest
 
 from cascades.samples import boxes_by_character
 from dashboard import boxes
-from tests.conftest import run_toon
+from tests.conftest import ROOT, run_toon
 from tests.dashboard.conftest import Server
 
 
@@ -64,6 +64,13 @@ def test_saving_boxes_clips_names_and_replaces(frames: Path, tmp_path: Path) -> 
         first: {"bunny": [[0, 20, 50, 70]], "frog": []},
         second: {"bunny": [], "frog": []},
     }
+    # and so does the cascades' evaluation (which tuning uses): every saved frame, its boxes owed
+    rc, out, err = run_toon(
+        ["cascade", "eval", "--cascade", str(ROOT / "cascades" / "tom.xml"), "--character",
+         "bunny", "--truth", str(folder / boxes.BOXES), "--json"]
+    )  # fmt: skip
+    assert rc == 0, err
+    assert (json.loads(out)["frames"], json.loads(out)["owed"]) == (2, 1)
     commands = boxes.next_commands(folder, coco)
     assert "--character bunny" in commands and "--character frog" in commands
     assert "--characters bunny,frog" in commands

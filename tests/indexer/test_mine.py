@@ -60,3 +60,47 @@ def test_apart() -> None:
         np.float64,
     )
     assert _apart(windows, faces).tolist() == [False, False, True, True]
+
+
+def test_crops_from_face_boxes_are_unlabelled_faces(
+    episodes_640: Path, tmp_path: Path, capsys
+) -> None:  # noqa: ANN001
+    """Boxes drawn on frames (COCO, as the Boxes page saves them) give each character's faces
+    under `unlabelled/`, one per box, and the cascades' detections beside them as nonface."""
+    import csv
+
+    from dashboard import boxes
+
+    frames = tmp_path / "frames"
+    assert main(["frames", str(episodes_640), "--out", str(frames), "--every", "3"]) == 0
+    with (frames / "frames.csv").open() as f:
+        picked = list(csv.DictReader(f))[:6]
+    owed: dict[str, int] = {}
+    for pick in picked:
+        with (episodes_640 / f"{pick['episode']}.truth.csv").open() as f:
+            rows = [r for r in csv.DictReader(f) if r["frame"] == pick["frame"]]
+        drawn = [
+            {
+                "label": r["character"],
+                "left": int(r["x1"]),
+                "top": int(r["y1"]),
+                "width": int(r["x2"]) - int(r["x1"]),
+                "height": int(r["y2"]) - int(r["y1"]),
+            }
+            for r in rows
+            if float(r["visible"]) >= 0.5
+        ]
+        coco = boxes.save_frame(frames, pick["image"], drawn, (640, 360))
+    for a in coco["annotations"]:
+        name = next(c["name"] for c in coco["categories"] if c["id"] == a["category_id"])
+        owed[f"{name}/unlabelled"] = owed.get(f"{name}/unlabelled", 0) + 1
+    assert owed
+    capsys.readouterr()
+    rc = main(["mine-crops", str(frames / boxes.BOXES), "--out", str(tmp_path / "out")])
+    said = capsys.readouterr().out
+    assert rc == 0 and "Next: toon train" in said and "--characters" in said
+    made = {}
+    for p in (tmp_path / "out").rglob("*.png"):
+        key = str(p.parent.relative_to(tmp_path / "out"))
+        made[key] = made.get(key, 0) + 1
+    assert {k: v for k, v in made.items() if k != "nonface"} == owed

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from synth import EMOTIONS
 from synth.characters import DESIGNS, face_shapes
 from synth.emotions import NEUTRAL
 from synth.facesets import write_faces
@@ -99,3 +100,12 @@ def test_meadow_is_drawn_another_way() -> None:
         min(SHOWS["meadow"].style(rng).line_scale for _ in range(50))
         > max(SHOWS["classic"].style(rng).line_scale for _ in range(50)) * 0.9
     )
+
+
+def test_emoji_show_draws_one_round_face(tmp_path: Path) -> None:
+    counts = write_faces(tmp_path / "faces", count=14, seed=2, show_name="emoji")
+    assert counts == {f"smiley/{e}": 2 for e in EMOTIONS}
+    _, height = write_sheet(tmp_path / "sheet.png", seed=1, show_name="emoji")
+    # one character: its colour row, its subtle row and one sketch row, then the frames
+    classic_w, classic_h = write_sheet(tmp_path / "classic.png", seed=1)
+    assert height < classic_h
