@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -33,26 +34,23 @@ class Show:
     sheet_style: ArtStyle  # the contact sheet's
 
 
-def _emoji_style(rng: np.random.Generator) -> ArtStyle:
-    return ArtStyle(
-        hue_shift=float(rng.uniform(-0.02, 0.02)),
-        saturation=float(rng.uniform(0.8, 1.15)),
-        value=float(rng.uniform(0.9, 1.1)),
-        outline=EMOJI_OUTLINES[int(rng.integers(len(EMOJI_OUTLINES)))],
-        line_scale=float(rng.uniform(0.3, 1.2)),
-        scenery_hue=float(rng.uniform(0.0, 1.0)),
-    )
-
-
-def _meadow_style(rng: np.random.Generator) -> ArtStyle:
-    return ArtStyle(
-        hue_shift=float(rng.uniform(-0.04, 0.04)),
-        saturation=float(rng.uniform(0.8, 1.2)),
-        value=float(rng.uniform(0.92, 1.08)),
-        outline=MEADOW_OUTLINES[int(rng.integers(len(MEADOW_OUTLINES)))],
-        line_scale=float(rng.uniform(1.8, 3.0)),
-        scenery_hue=float(rng.uniform(0.2, 0.5)),  # greens, teals and sky blues
-    )
+_emoji_style = partial(
+    ArtStyle.ranged,
+    hue_shift=(-0.02, 0.02),
+    saturation=(0.8, 1.15),
+    value=(0.9, 1.1),
+    outlines=EMOJI_OUTLINES,
+    line_scale=(0.3, 1.2),
+)
+_meadow_style = partial(
+    ArtStyle.ranged,
+    hue_shift=(-0.04, 0.04),
+    saturation=(0.8, 1.2),
+    value=(0.92, 1.08),
+    outlines=MEADOW_OUTLINES,
+    line_scale=(1.8, 3.0),
+    scenery_hue=(0.2, 0.5),  # greens, teals and sky blues
+)
 
 
 SHOWS: dict[str, Show] = {

@@ -36,13 +36,28 @@ class ArtStyle:
 
     @classmethod
     def random(cls, rng: np.random.Generator) -> ArtStyle:
+        """A style of the classic show."""
+        return cls.ranged(rng)
+
+    @classmethod
+    def ranged(
+        cls,
+        rng: np.random.Generator,
+        hue_shift: tuple[float, float] = (-0.03, 0.03),
+        saturation: tuple[float, float] = (0.7, 1.3),
+        value: tuple[float, float] = (0.8, 1.12),
+        outlines: tuple[RGB, ...] = OUTLINES,
+        line_scale: tuple[float, float] = (0.5, 2.0),
+        scenery_hue: tuple[float, float] = (0.0, 1.0),
+    ) -> ArtStyle:
+        """A style drawn uniformly from these ranges (and one of the outline colours)."""
         return cls(
-            hue_shift=float(rng.uniform(-0.03, 0.03)),
-            saturation=float(rng.uniform(0.7, 1.3)),
-            value=float(rng.uniform(0.8, 1.12)),
-            outline=OUTLINES[int(rng.integers(len(OUTLINES)))],
-            line_scale=float(rng.uniform(0.5, 2.0)),
-            scenery_hue=float(rng.uniform(0.0, 1.0)),
+            hue_shift=float(rng.uniform(*hue_shift)),
+            saturation=float(rng.uniform(*saturation)),
+            value=float(rng.uniform(*value)),
+            outline=outlines[int(rng.integers(len(outlines)))],
+            line_scale=float(rng.uniform(*line_scale)),
+            scenery_hue=float(rng.uniform(*scenery_hue)),
         )
 
     def colour(self, rgb: RGB) -> RGB:
