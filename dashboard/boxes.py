@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from dashboard.labels import write_whole
 from model import DEFAULT
 
 BOXES = "boxes.json"
@@ -112,7 +111,7 @@ def save_frame(folder: Path, image: str, boxes: list[dict], size_wh: tuple[int, 
                 "iscrowd": 0,
             }
         )
-    _write(folder / BOXES, json.dumps(coco, indent=1) + "\n")
+    write_whole(folder / BOXES, (json.dumps(coco, indent=1) + "\n").encode())
     return coco
 
 
@@ -145,14 +144,3 @@ def next_commands(folder: Path, coco: dict) -> str:
         f"toon index EPISODES --warehouse WAREHOUSE --cascades {out} --model {model}",
     ]
     return "\n".join(lines)
-
-
-def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

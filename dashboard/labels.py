@@ -28,19 +28,24 @@ def save_label(
     path = label_path(labels, face_id, character, emotion)
     before = labelled(labels).get(face_id, [])
     path.parent.mkdir(parents=True, exist_ok=True)
-    # a name of its own for every write, so two sessions labelling one face cannot collide
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(jpeg)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_whole(path, jpeg)
     for old in before:  # only once the new label is in place
         if old != path:
             old.unlink(missing_ok=True)
     return path
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` at once: readers see the old file or the new one. Each write
+    has a temporary name of its own, so two sessions writing one file cannot collide."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def labelled(labels: Path) -> dict[int, list[Path]]:
