@@ -137,7 +137,7 @@ def collect(
     if faces < config.min_positives:
         raise ValueError(
             f"only {faces} faces to learn from (need at least "
-            f"{config.min_positives}): give more episodes or annotations"
+            f"{config.min_positives}): give more episodes or annotations, or lower --min-faces"
         )
     positives = np.concatenate(pos)
     positives = np.concatenate([positives, positives[:, :, ::-1]])  # mirror images

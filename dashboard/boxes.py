@@ -131,7 +131,7 @@ def next_commands(folder: Path, coco: dict) -> str:
     out = folder.parent / f"{folder.name}-cascades"
     lines = [
         f"toon cascade train --character {name} --truth {boxes} --out {out}/{name}.xml "
-        f"--val {boxes} --min-precision 0.6"
+        f"--val {boxes} --min-precision 0.6 --min-faces 5"
         for name in cast
     ]
     crops = folder.parent / f"{folder.name}-crops"
@@ -140,6 +140,7 @@ def next_commands(folder: Path, coco: dict) -> str:
         f"toon mine-crops {boxes} --out {crops} --cascades {out}",
         f"toon synth faces {crops}/classic --count 2100 --nonfaces 300  # keeps the emotions",
         f"toon train {crops} --init {DEFAULT} --characters {','.join(cast)} "
+        f"--oversample unlabelled={-(-2400 // max(len(coco['annotations']), 1))} "
         f"--out {model} --epochs 4",
         f"toon index EPISODES --warehouse WAREHOUSE --cascades {out} --model {model}",
     ]

@@ -151,7 +151,8 @@ def _mine(args: argparse.Namespace) -> int:
         cast = sorted({k.split("/")[0] for k in counts if k.endswith("/unlabelled")})
         if cast:  # from face boxes: the model learns the cast next
             print(
-                f"Next: toon train {args.out} --init MODEL --characters {','.join(cast)} --out "
+                f"Next: toon train {args.out} --init MODEL --characters {','.join(cast)} "
+                "--oversample unlabelled=N --out "
                 "NEW_MODEL (add faces of known emotions beside them, e.g. `toon synth faces "
                 f"{args.out}/classic --count 2100 --nonfaces 300`, so the model keeps its emotions)"
             )
@@ -233,17 +234,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="training crops for the model, cut through the cascades from footage",
         description="From face boxes a person drew (a COCO .json, or an opencv_annotation "
         "list named after its character, e.g. bunny.txt): every box as "
-        "OUT/<character>/unlabelled/<id>.png, and every cascade detection beside the boxes as "
-        "OUT/nonface/<id>.png. From episodes with truth (<id>.mp4 + <id>.truth.csv): a crop "
-        "of every face at least half visible, as OUT/<character>/<emotion>/<id>.png, and every "
+        "OUT/<character>/unlabelled/<id>.png, and (from COCO) every cascade detection beside "
+        "the boxes as OUT/nonface/<id>.png. From episodes with truth (<id>.mp4 + "
+        "<id>.truth.csv): a crop of every face at least half visible, as "
+        "OUT/<character>/<emotion>/<id>.png, and every "
         "cascade detection that is no face as OUT/nonface/<id>.png. From a folder of pictures "
         "with none of the cast: every cascade detection as OUT/nonface/<id>.png. `toon train` "
         "reads the result as an ImageFolder (nonface teaches the character head 'other'; "
         "unlabelled faces teach it the cast, not emotions).",
     )
-    mc.add_argument(
-        "source", type=Path, metavar="SOURCE", help="face boxes, episodes, or pictures"
-    )
+    mc.add_argument("source", type=Path, metavar="SOURCE", help="face boxes, episodes, or pictures")
     mc.add_argument("--out", required=True, type=Path, help="ImageFolder to write into")
     mc.add_argument(
         "--cascades", type=Path, default=SHIPPED, help="folder of NAME.xml cascades (shipped)"

@@ -3,8 +3,9 @@
 Three kinds of source:
 - face boxes drawn by a person, a COCO JSON file or an `opencv_annotation` list (`bunny.txt`:
   its name is the character's): every box becomes `OUT/<character>/unlabelled/<id>.png`, a face
-  whose emotion nobody has named yet (it teaches the model's character head), and every cascade
-  detection that overlaps no box a `nonface` window;
+  whose emotion nobody has named yet (it teaches the model's character head), and, from COCO
+  (which boxes every character), every cascade detection that overlaps no box a `nonface`
+  window;
 - a folder of episodes with truth (`<id>.mp4` + `<id>.truth.csv`, e.g. `toon synth episodes`,
   or `toon synth degrade` output): every face at least half visible becomes a labelled crop,
   `OUT/<character>/<emotion>/<id>.png`, jittered like a detector's window; every cascade
@@ -140,6 +141,7 @@ def _from_boxes(
 ) -> dict[str, int]:
     """Crops of the faces a person boxed, and of the cascades' detections beside them."""
     counts: dict[str, int] = {}
+    coco = annotations.suffix.lower() == ".json"
     rng = np.random.default_rng([seed, *annotations.name.encode()])
     for image, bgr, boxes, hidden in boxes_by_character(annotations):
         every = np.concatenate([hidden, *boxes.values()])
@@ -149,7 +151,8 @@ def _from_boxes(
                 _write(out / character / UNLABELLED / f"{image.stem}-{k}.png", rgb)
                 key = f"{character}/{UNLABELLED}"
                 counts[key] = counts.get(key, 0) + 1
-        found = cascades.detect(bgr).xyxy
+        # a list boxes one character only: a detection beside its boxes may be another's face
+        found = cascades.detect(bgr).xyxy if coco else np.zeros((0, 4))
         if len(found) and len(every):
             found = found[_apart(found, every)]
         for k, rgb in enumerate(crops(bgr, found, size)):

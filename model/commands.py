@@ -164,7 +164,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="MODEL_DIR",
         help="start from this model folder's weights instead of random ones (fine-tuning); "
         "it must have the same network and emotions; with --characters naming another cast, "
-        "its character head starts afresh",
+        "its character head's output layer starts afresh",
     )
     tr.add_argument(
         "--oversample",

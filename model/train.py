@@ -151,9 +151,9 @@ def load_data(data: Path, s: TrainSettings, start: EmotionModel | None = None) -
             f"({', '.join(cast)})"
         )
     if start is not None:
-        # a start of another cast lends everything but its character head, which starts afresh
-        named = (*start.named_characters, OTHER) if s.characters else start.characters
-        _check_start(start, s.arch, tuple(classes), named if toon else ())
+        # any cast may start from it: a start of another cast lends everything but its
+        # character head's last layer, which starts afresh (see `fit`)
+        _check_start(start, s.arch, tuple(classes), start.characters if toon else ())
     if toon and s.characters:  # a cast named on purpose must be in the data
         seen = {i.character for i in kept(items, tuple(classes)) if i.face}
         unseen = [c for c in cast if c not in seen]
