@@ -1,10 +1,10 @@
 """The default emotion model against unseen synthetic faces, the emoji styles, sketches, and time.
 
 Renders test faces from seeds never used in training (the shipped model was trained on seeds 1
-and 2), then prints, as JSON:
+and 2, and the emoji show's on 21 and 22), then prints, as JSON:
 - `toon evaluate` on 3,000 colour faces (seed 901);
 - with `--emoji`, `toon evaluate` on each style of ../shared/datasets/emoji-faces: only for a
-  model that never saw them (the shipped model did: bench/emoji_loso.py scores those styles);
+  model that never saw them (the shipped model, since 2026-12-03, has not);
 - sketch search: each sketch face (seed 902) embedded, its 10 nearest colour faces (seed 901) by
   cosine in a FAISS flat index, and the share of those with the sketch's emotion (precision@10);
 - inference speed with embeddings, in faces per second, on every core of this machine.

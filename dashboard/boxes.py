@@ -10,11 +10,11 @@ import json
 import re
 from pathlib import Path
 
+from cascades.annotate import MANIFEST
 from dashboard.labels import write_whole
 from model import DEFAULT
 
 BOXES = "boxes.json"
-MANIFEST = "frames.csv"  # cascades.annotate.MANIFEST: what `toon frames` writes
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 RESERVED = ("other", "nonface", "unlabelled")  # folder names the model reads otherwise
@@ -28,7 +28,10 @@ def frame_names(folder: Path) -> list[str]:
     manifest = folder / MANIFEST
     if manifest.is_file():
         with manifest.open(newline="") as f:
-            names = [row["image"] for row in csv.DictReader(f)]
+            rows = csv.DictReader(f)
+            if "image" not in (rows.fieldnames or ()):
+                raise ValueError(f"{manifest}: no `image` column (is it `toon frames` output?)")
+            names = [row["image"] for row in rows]
     else:
         names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not names:
@@ -115,13 +118,14 @@ def save_frame(folder: Path, image: str, boxes: list[dict], size_wh: tuple[int, 
     return coco
 
 
-def summary(coco: dict) -> dict[str, int]:
-    """Boxes per character, and the frames saved."""
+def summary(coco: dict) -> dict:
+    """The frames saved and the boxes per character: {"frames": n, "boxes": {name: n}}."""
     names = {c["id"]: c["name"] for c in coco["categories"]}
     counts = {name: 0 for name in sorted(names.values())}
     for a in coco["annotations"]:
-        counts[names[a["category_id"]]] += 1
-    return {"frames": len(coco["images"])} | counts
+        if a.get("category_id") in names:
+            counts[names[a["category_id"]]] += 1
+    return {"frames": len(coco["images"]), "boxes": counts}
 
 
 def next_commands(folder: Path, coco: dict) -> str:

@@ -1,4 +1,5 @@
-"""`toon dashboard`: run the Streamlit app on one warehouse, safely configured."""
+"""`toon dashboard`: run the Streamlit app on a warehouse (or a folder of frames to box), safely
+configured."""
 
 from __future__ import annotations
 

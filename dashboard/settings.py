@@ -30,7 +30,7 @@ class Settings:
         if not folder and not frames:
             raise ValueError(
                 f"no warehouse: start the dashboard with `toon dashboard --warehouse DIR` "
-                f"or `--frames DIR` (or set {WAREHOUSE_ENV})"
+                f"or `--frames DIR` (or set {WAREHOUSE_ENV} or {FRAMES_ENV})"
             )
         warehouse = Path(folder) if folder else None
         labels = os.environ.get(LABELS_ENV) or (warehouse / LABELS_FOLDER if warehouse else None)

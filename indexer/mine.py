@@ -19,6 +19,9 @@ cascades' own false positives, not random windows.
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,12 +31,12 @@ import numpy as np
 from cascades.samples import boxes_by_character, truth_episodes
 from indexer.faces import CROP_SCALE, crops
 from indexer.finder import CascadeSet
+from model.data import UNLABELLED
 from synth.detections import intersection
+from synth.facesets import NONFACE
 from synth.frames import read_frames
 from synth.truth import DONT_CARE_VISIBLE, read_truth
 
-NONFACE = "nonface"
-UNLABELLED = "unlabelled"  # model.data.UNLABELLED: faces whose emotion is not named
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # Detector windows are larger than the face and off centre (synth.facesets.CROP_SCALE/SHIFT).
 JITTER_SCALE = (1.0 / CROP_SCALE, 1.3 / CROP_SCALE)
@@ -76,7 +79,33 @@ def mine_crops(
     seed: int = 0,
     on_item: Callable[[], None] | None = None,
 ) -> dict[str, int]:
-    """Write crops from `source` into the ImageFolder `out`; returns counts per folder."""
+    """Write crops from `source` into the ImageFolder `out`; returns counts per folder.
+
+    The crops are cut into a folder beside `out` and moved in once all are cut: a run that fails
+    on a bad image or box adds nothing to `out`.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-mining-", dir=out.parent))
+    try:
+        counts = _mine(source, staging, cascades, size, frame_step, seed, on_item)
+        for f in sorted(staging.rglob("*.png")):
+            dest = out / f.relative_to(staging)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(f, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return counts
+
+
+def _mine(
+    source: Path,
+    out: Path,
+    cascades: CascadeSet,
+    size: int,
+    frame_step: int,
+    seed: int,
+    on_item: Callable[[], None] | None,
+) -> dict[str, int]:
     if source.is_file():
         return _from_boxes(source, out, cascades, size, seed, on_item)
     if not source.is_dir():

@@ -28,7 +28,10 @@ st.caption(
 )
 counts = boxes.summary(coco)
 if counts["frames"]:
-    st.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    st.write(
+        f"Boxed so far: {counts['frames']} frames; "
+        + ", ".join(f"{k} {v}" for k, v in counts["boxes"].items())
+    )
 
 if FRAME not in st.session_state:  # start at the first frame not saved yet
     st.session_state[FRAME] = next((n for n, f in enumerate(names) if f not in saved), 0)

@@ -52,10 +52,10 @@ def test_saving_boxes_clips_names_and_replaces(frames: Path, tmp_path: Path) -> 
         {"left": 600, "top": 300, "width": 40, "height": 60, "label": "frog"},
     ]
     coco = boxes.save_frame(folder, second, [], (640, 360))  # a frame with no face: a negative
-    assert boxes.summary(coco) == {"frames": 2, "bunny": 1, "frog": 1}
+    assert boxes.summary(coco) == {"frames": 2, "boxes": {"bunny": 1, "frog": 1}}
     # saving a frame again replaces its boxes; the other frame keeps its own
     coco = boxes.save_frame(folder, first, drawn[:1], (640, 360))
-    assert boxes.summary(coco) == {"frames": 2, "bunny": 1, "frog": 0}
+    assert boxes.summary(coco) == {"frames": 2, "boxes": {"bunny": 1, "frog": 0}}
     assert json.loads((folder / boxes.BOXES).read_text()) == coco
     # the trainer's reader sees the boxes, and the saved empty frame with none
     read = boxes_by_character(folder / boxes.BOXES)

@@ -53,6 +53,26 @@ def test_bad_sources(tmp_path: Path, indexer, make, message: str) -> None:  # no
         mine_crops(src, tmp_path / "out", indexer.cascades)
 
 
+def test_a_run_that_fails_adds_nothing(tmp_path: Path, indexer) -> None:  # noqa: ANN001
+    """The crops are moved in only once every picture was cut: a bad picture after good ones
+    leaves the ImageFolder as it was."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (out / "nonface").mkdir(parents=True)
+    (out / "nonface" / "kept.png").write_bytes(b"earlier crop")
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        cv2.imwrite(str(src / f"a{i}.png"), rng.integers(0, 255, (360, 640, 3), np.uint8))
+    (src / "z.png").write_bytes(b"nope")  # read last
+    with pytest.raises(ValueError, match="z.png: cannot decode image"):
+        mine_crops(src, out, indexer.cascades)
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()) == [
+        Path("out/nonface/kept.png"),
+        *(Path("src") / f"a{i}.png" for i in range(3)),
+        Path("src/z.png"),
+    ]
+
+
 def test_apart() -> None:
     faces = np.array([[100, 100, 200, 200]], np.float64)
     windows = np.array(

