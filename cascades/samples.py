@@ -192,32 +192,65 @@ def frames_from_annotation_list(path: Path) -> Iterator[AnnotatedFrame]:
         yield AnnotatedFrame(str(image), bgr, boxes, _boxes([]))
 
 
-def frames_from_coco(path: Path, character: str) -> Iterator[AnnotatedFrame]:
-    """COCO JSON: boxes of the category named `character` (case-insensitive)."""
+@dataclass(frozen=True)
+class _CocoImage:
+    """One image of a COCO file: its path and, per category name, (face boxes, "don't care"
+    boxes), xywh as the file gives them."""
+
+    path: Path
+    file_name: str
+    boxes: dict[str, tuple[list, list]]
+
+
+def _read_coco(path: Path) -> tuple[list[str], list[_CocoImage]]:
+    """The category names and the images of a COCO file, in the file's order; ValueError naming
+    the file and what is wrong."""
     try:
         coco = json.loads(path.read_text())
-        cats = {c["id"]: c["name"].lower() for c in coco["categories"]}
-        images = {im["id"]: im for im in coco["images"]}
-        anns = coco["annotations"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not COCO JSON ({exc})") from None
-    wanted = [k for k, v in cats.items() if v == character.lower()]
-    if not wanted:
-        raise ValueError(
-            f"{path}: no category named {character!r} (has: {', '.join(sorted(cats.values()))})"
-        )
-    per_image: dict = {i: ([], []) for i in images}
-    for a in anns:
-        if a.get("category_id") in wanted:
-            per_image[a["image_id"]][1 if a.get("iscrowd") else 0].append(a["bbox"])
-    for image_id, (boxes_xywh, ignore_xywh) in per_image.items():
-        im = images[image_id]
-        image = (path.parent / im["file_name"]).resolve()
-        bgr = _read_image(image)
-        boxes, ignore = xywh_to_xyxy(boxes_xywh), xywh_to_xyxy(ignore_xywh)
-        for b in np.concatenate([boxes, ignore]):
-            _check_box(path, f" (image {im['file_name']})", tuple(b), (bgr.shape[1], bgr.shape[0]))
-        yield AnnotatedFrame(str(image), bgr, boxes, ignore)
+        cats = {c["id"]: str(c["name"]).lower() for c in coco["categories"]}
+        images = {im["id"]: (str(im["file_name"]), {}) for im in coco["images"]}
+        for a in coco["annotations"]:
+            name = cats.get(a.get("category_id"))
+            if name is None:
+                raise ValueError(f"annotation {a.get('id')}: no category {a.get('category_id')!r}")
+            if a.get("image_id") not in images:
+                raise ValueError(f"annotation {a.get('id')}: no image {a.get('image_id')!r}")
+            bbox = [float(v) for v in a["bbox"]]
+            if len(bbox) != 4:
+                raise ValueError(f"annotation {a.get('id')}: bbox needs 4 numbers, has {len(bbox)}")
+            boxes, ignore = images[a["image_id"]][1].setdefault(name, ([], []))
+            (ignore if a.get("iscrowd") else boxes).append(bbox)
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ValueError(f"{path}: not COCO JSON this tool reads ({exc})") from None
+    return sorted(set(cats.values())), [
+        _CocoImage((path.parent / name).resolve(), name, boxes) for name, boxes in images.values()
+    ]
+
+
+def _coco_frame(path: Path, im: _CocoImage) -> tuple[np.ndarray, dict[str, tuple]]:
+    """The image, decoded once, and its boxes per category as xyxy arrays, each checked."""
+    bgr = _read_image(im.path)
+    xyxy = {}
+    for name, (boxes, ignore) in im.boxes.items():
+        xyxy[name] = (xywh_to_xyxy(boxes), xywh_to_xyxy(ignore))
+        for b in np.concatenate(xyxy[name]):
+            _check_box(path, f" (image {im.file_name})", tuple(b), (bgr.shape[1], bgr.shape[0]))
+    return bgr, xyxy
+
+
+def frames_from_coco(path: Path, character: str) -> Iterator[AnnotatedFrame]:
+    """COCO JSON: boxes of the category named `character` (case-insensitive); every other
+    category's boxes as `others_xyxy`."""
+    names, images = _read_coco(path)
+    character = character.lower()
+    if character not in names:
+        raise ValueError(f"{path}: no category named {character!r} (has: {', '.join(names)})")
+    empty = (_boxes([]), _boxes([]))
+    for im in images:
+        bgr, xyxy = _coco_frame(path, im)
+        owed, ignore = xyxy.get(character, empty)
+        others = [b for name, pair in xyxy.items() if name != character for b in pair]
+        yield AnnotatedFrame(str(im.path), bgr, owed, ignore, np.concatenate([_boxes([]), *others]))
 
 
 def boxes_by_character(
@@ -225,20 +258,21 @@ def boxes_by_character(
 ) -> Iterator[tuple[Path, np.ndarray, dict[str, np.ndarray], np.ndarray]]:
     """Every annotated image of a COCO file (every category) or an `opencv_annotation` list (one
     character, named by the list's file name: `bunny.txt`): (image, BGR, {character: face boxes},
-    the boxes marked "don't care"), boxes xyxy."""
+    the boxes of any character marked "don't care"), boxes xyxy. Each image is decoded once."""
     if path.suffix.lower() == ".json":
-        try:
-            names = sorted({c["name"].lower() for c in json.loads(path.read_text())["categories"]})
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"{path}: not COCO JSON ({exc})") from None
-        per_name = [frames_from_coco(path, n) for n in names]
-        for frames in zip(*per_name, strict=True):  # one image at a time, in the file's order
-            boxes = {n: f.boxes_xyxy for n, f in zip(names, frames, strict=True)}
-            hidden = np.concatenate([_boxes([])] + [f.ignore_xyxy for f in frames])
-            yield Path(frames[0].source), frames[0].image, boxes, hidden
-    else:
+        names, images = _read_coco(path)
+        for im in images:
+            bgr, xyxy = _coco_frame(path, im)
+            boxes = {n: xyxy[n][0] if n in xyxy else _boxes([]) for n in names}
+            hidden = np.concatenate([_boxes([])] + [ignore for _, ignore in xyxy.values()])
+            yield im.path, bgr, boxes, hidden
+    elif path.suffix.lower() == ".txt":
         for f in frames_from_annotation_list(path):
             yield Path(f.source), f.image, {path.stem.lower(): f.boxes_xyxy}, f.ignore_xyxy
+    else:
+        raise ValueError(
+            f"{path}: face boxes come as COCO (.json) or an opencv_annotation list (.txt)"
+        )
 
 
 def frames_from(source: Path, character: str, frame_step: int = 1) -> Iterator[AnnotatedFrame]:

@@ -9,6 +9,7 @@ After every episode the warehouse publishes a snapshot, so readers see progress 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from indexer.faces import FaceClassifier
 from indexer.finder import CascadeSet
 from indexer.pipeline import PassSettings, run_pass
 from model.store import EmotionModel
-from synth.frames import Frame, find_videos, probe
+from synth.frames import Frame, check_regular, find_videos, probe
 from warehouse.rows import EpisodeRecord, KnownEpisode
 from warehouse.store import Warehouse
 
@@ -150,11 +151,13 @@ def index_library(
     progress: Progress | None = None,
 ) -> Summary:
     """Index every video under `paths` into the warehouse at `warehouse_dir`."""
-    videos = find_videos(paths)
+    videos = find_videos(paths, every_entry=True)  # what is no video fails alone, below
     if not videos:
         raise ValueError(
             f"{', '.join(map(str, paths))}: no video files (.mp4, .mkv, .avi, .mov, .webm)"
         )
+    if not any(os.path.lexists(v) for v in videos):  # nothing to index: a mistyped path
+        raise FileNotFoundError(f"{videos[0]}: no such file or folder")
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     if progress:
@@ -164,18 +167,49 @@ def index_library(
         for video in videos:
             path = video.resolve()
             t0 = time.perf_counter()
-            sha = file_sha256(path)
-            episode_id, skipped = _decide(path, sha, wh.known(), indexer, reindex)
-            if skipped:
-                outcome = Outcome(str(path), episode_id, "skipped", skipped)
-            else:
-                outcome = _index_one(wh, indexer, path, sha, episode_id, progress, t0)
+            try:
+                check_regular(path)  # before reading: a pipe named like a video would block
+                sha = file_sha256(path)
+            except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
+                outcome = _unreadable(wh, path, exc, t0)
                 wh.publish()
+            else:
+                episode_id, skipped = _decide(path, sha, wh.known(), indexer, reindex)
+                if skipped:
+                    outcome = Outcome(str(path), episode_id, "skipped", skipped)
+                else:
+                    outcome = _index_one(wh, indexer, path, sha, episode_id, progress, t0)
+                    wh.publish()
             outcomes.append(outcome)
             if progress:
                 progress.finished(outcome)
         wh.publish()
     return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir))
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _unreadable(wh: Warehouse, path: Path, exc: BaseException, t0: float) -> Outcome:
+    """A path whose bytes cannot be read, stored as failed under its own episode id."""
+    known = wh.known()
+    mine = next((k for k in known if k.path == str(path)), None)
+    tag = hashlib.sha256(str(path).encode()).hexdigest()
+    episode_id = mine.episode_id if mine else _new_id(path, tag, {k.episode_id for k in known})
+    reason = _reason(exc)
+    wh.write_episode(
+        EpisodeRecord(
+            episode_id=episode_id,
+            title=path.stem.replace("_", " "),
+            path=str(path),
+            sha256=None,
+            status="failed",
+            error=reason,
+            index_seconds=time.perf_counter() - t0,
+        )
+    )
+    return Outcome(str(path), episode_id, "failed", reason, seconds=time.perf_counter() - t0)
 
 
 def _index_one(
@@ -208,7 +242,7 @@ def _index_one(
             progress.frame if progress else None,
         )
     except (ValueError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = _reason(exc)
         wh.write_episode(
             EpisodeRecord(
                 **base, status="failed", error=reason, index_seconds=time.perf_counter() - t0

@@ -9,6 +9,8 @@ rate files are real, and their frames are not evenly spaced.
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,18 @@ import cv2
 import numpy as np
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm")
+# The largest frame the decoder is asked for (4096 x 4096, as for uploads): an 8K-square file is
+# refused from its header, before a frame of it is decoded.
+MAX_PIXELS = 4096 * 4096
+# A stream that ends before this share of the frames its header promises is cut short.
+COMPLETE_SHARE = 0.9
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+}
 
 
 @dataclass(frozen=True)
@@ -50,14 +64,39 @@ class Frame:
     bgr: np.ndarray
 
 
+def check_regular(path: Path) -> None:
+    """FileNotFoundError or ValueError unless `path` is a regular file; never blocks (a pipe
+    named like a video is refused from its metadata, not opened)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: no such file") from None
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise ValueError(f"{path}: not a video file ({kind})")
+
+
 def _open(path: Path) -> cv2.VideoCapture:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such video")
-    if not path.is_file():
-        raise ValueError(f"{path}: not a file")
-    cap = cv2.VideoCapture(str(path))
+    """The decoder on `path` as a plain file: FFmpeg reads it through this process's descriptor,
+    so no name (`http://...`, `concat:...`, `frame%02d.png`) is taken as a protocol or an image
+    pattern, and a file whose frames are larger than `MAX_PIXELS` is refused before decoding."""
+    check_regular(path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the check
+            raise ValueError(f"{path}: not a video file (not a regular file)")
+        name = f"/proc/self/fd/{fd}" if os.path.isdir("/proc/self/fd") else str(path)
+        cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+    finally:
+        os.close(fd)  # the decoder holds its own descriptor now
     if not cap.isOpened():
         raise ValueError(f"{path}: cannot open video (not a video, or a codec the decoder lacks)")
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if w * h > MAX_PIXELS:
+        cap.release()
+        raise ValueError(
+            f"{path}: {w}x{h} frames are over the limit of {MAX_PIXELS / 1e6:.1f} million pixels"
+        )
     return cap
 
 
@@ -106,6 +145,8 @@ class FrameStream:
 
     def _generate(self) -> Iterator[Frame]:
         cap = _open(self.path)
+        promised = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         try:
             next_tick = 0.0
             while cap.grab():
@@ -128,6 +169,14 @@ class FrameStream:
                     yield Frame(index=index, time_s=time_s, bgr=bgr)
             if self.frames_decoded == 0:
                 raise ValueError(f"{self.path}: no frame could be decoded (empty or damaged video)")
+            # short of both the frames and the time the header promises (a count alone can be
+            # an estimate: duration x rate, which variable-rate files miss)
+            short_s = fps <= 0 or self.last_time_s + 1 / fps < COMPLETE_SHARE * promised / fps
+            if self.frames_decoded < COMPLETE_SHARE * promised and short_s:
+                raise ValueError(
+                    f"{self.path}: cut short (its header promises {promised} frames, "
+                    f"{self.frames_decoded} could be decoded)"
+                )
         finally:
             cap.release()
 
@@ -166,22 +215,28 @@ def count_frames(path: Path) -> tuple[int, float]:
     return n, last
 
 
-def find_videos(paths: list[Path]) -> list[Path]:
+def find_videos(paths: list[Path], every_entry: bool = False) -> list[Path]:
     """Video files named directly or found under folders (recursively), sorted, without repeats.
 
+    With `every_entry`, also what cannot be a video but asks to be one, so that the caller can
+    say why of each: a named path that does not exist, and whatever under a folder has a video
+    suffix but is no regular file (a folder or a pipe named `x.mp4`).
+
     Raises:
-        FileNotFoundError: a path does not exist.
+        FileNotFoundError: a path does not exist (unless `every_entry`).
     """
     found: list[Path] = []
     for p in paths:
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file or folder")
         if p.is_dir():
             found += sorted(
-                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in VIDEO_SUFFIXES
+                q
+                for q in p.rglob("*")
+                if q.suffix.lower() in VIDEO_SUFFIXES and (q.is_file() or every_entry)
             )
-        else:
+        elif p.exists() or every_entry:
             found.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
     seen: set[Path] = set()
     out = []
     for p in found:

@@ -16,7 +16,7 @@ class EpisodeRecord:
     episode_id: str
     title: str
     path: str
-    sha256: str
+    sha256: str | None  # None: the file could not be read
     status: str  # 'indexed' or 'failed'
     error: str | None = None
     duration_s: float | None = None
@@ -90,7 +90,7 @@ class KnownEpisode:
 
     episode_id: str
     path: str
-    sha256: str
+    sha256: str | None  # None: a file that could not be read
     status: str
     model_sha256: str | None
     cascades_sha256: str | None

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from cascades.evaluate import eval_frames
-from cascades.samples import check_truth_folder, frames_from, frames_from_truth
+from cascades.samples import (
+    boxes_by_character,
+    check_truth_folder,
+    frames_from,
+    frames_from_truth,
+)
 from synth.frames import count_frames, probe, read_frames
 from synth.truth import write_truth
 from tests.cascades.conftest import episode_with_extra_face
@@ -50,8 +55,43 @@ def test_coco(tmp_path: Path) -> None:
     (tmp_path / "c.json").write_text(json.dumps(coco))
     frames = list(frames_from(tmp_path / "c.json", "tom"))
     np.testing.assert_array_equal(frames[0].boxes_xyxy, [[1, 2, 11, 14]])
+    np.testing.assert_array_equal(frames[0].others_xyxy, [[30, 2, 40, 14]])  # jerry's
+    (image, bgr, boxes, hidden), *rest = boxes_by_character(tmp_path / "c.json")
+    assert not rest and image == tmp_path / "a.png" and bgr.shape == (48, 64, 3)
+    assert {k: v.tolist() for k, v in boxes.items()} == {
+        "jerry": [[30, 2, 40, 14]],
+        "tom": [[1, 2, 11, 14]],
+    }
+    assert hidden.shape == (0, 4)
     with pytest.raises(ValueError, match="no category named 'spike'"):
         list(frames_from(tmp_path / "c.json", "spike"))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: c["annotations"][0].update(category_id=9), "annotation 7: no category 9"),
+        (lambda c: c["annotations"][0].update(image_id=2), "annotation 7: no image 2"),
+        (lambda c: c["annotations"][0].pop("bbox"), "not COCO JSON.*bbox"),
+        (lambda c: c["annotations"][0].update(bbox=[1, 2]), "bbox needs 4 numbers"),
+        (lambda c: c["images"][0].pop("file_name"), "not COCO JSON.*file_name"),
+        (lambda c: c.pop("categories"), "not COCO JSON.*categories"),
+    ],
+)
+def test_bad_coco(tmp_path: Path, change, message: str) -> None:  # noqa: ANN001
+    _image(tmp_path / "a.png")
+    coco = {
+        "images": [{"id": 1, "file_name": "a.png"}],
+        "categories": [{"id": 3, "name": "tom"}],
+        "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "bbox": [1, 2, 10, 12]}],
+    }
+    change(coco)
+    (tmp_path / "c.json").write_text(json.dumps(coco))
+    for read in (lambda p: frames_from(p, "tom"), boxes_by_character):
+        with pytest.raises(ValueError, match=f"c.json: .*{message}"):
+            list(read(tmp_path / "c.json"))
+    with pytest.raises(ValueError, match="COCO \\(.json\\) or an opencv_annotation list"):
+        list(boxes_by_character(tmp_path / "a.png"))
 
 
 def test_empty_truth_folder(tmp_path: Path) -> None:
@@ -126,7 +166,7 @@ def test_truth_frame_past_the_video(truth_dir: Path, tmp_path: Path) -> None:
 
 def test_a_video_shorter_than_it_says(tmp_path: Path) -> None:
     """Its container says 10 frames; the file ends after fewer: every frame there is, then an
-    error naming the first missing one."""
+    error saying how many there were."""
     avi = tmp_path / "e.avi"
     writer = cv2.VideoWriter(str(avi), cv2.VideoWriter_fourcc(*"MJPG"), 24, (64, 48))
     for i in range(10):
@@ -139,6 +179,9 @@ def test_a_video_shorter_than_it_says(tmp_path: Path) -> None:
     decoded, _ = count_frames(tmp_path / "e.mp4")
     assert 0 < decoded < probe(tmp_path / "e.mp4").frames == 10
     frames = []
-    with pytest.raises(ValueError, match=f"e.mp4: cannot decode frame {decoded}$"):
+    with pytest.raises(
+        ValueError,
+        match=f"e.mp4: cut short \\(its header promises 10 frames, {decoded} could be decoded\\)$",
+    ):
         frames.extend(frames_from_truth(tmp_path, "tom"))
     assert len(frames) == decoded
