@@ -12,11 +12,15 @@ from tqdm import tqdm
 
 from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
-from model.store import DEFAULT
+from model import DEFAULT
 from synth.argtypes import at_least
 from synth.frames import Frame
 from warehouse import reader
 from warehouse.commands import add_warehouse, print_rows
+
+# `toon index` exit status when the warehouse itself would not take a write (disk full,
+# read-only): the run stopped, and what was published before it stays readable.
+STOPPED = 3
 
 
 class _Bars:
@@ -60,13 +64,21 @@ class _Bars:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from indexer.library import Indexer, index_library
+    if args.rebuild_faiss:
+        return _rebuild_faiss(args)
+    if not args.paths:
+        raise ValueError("no episodes given (PATH ...), and no --rebuild-faiss")
+    from indexer.library import Indexer, index_library  # TensorFlow, with the model
+    from warehouse.store import StorageError
 
     settings = PassSettings(sample_fps=args.sample_fps)
     indexer = Indexer.load(args.model, args.cascades, settings)
     bars = _Bars(quiet=args.json)
     try:
         summary = index_library(args.paths, args.warehouse, indexer, args.reindex, bars)
+    except StorageError as exc:  # the warehouse would not open for writing
+        print(f"toon: error: {exc}", file=sys.stderr)
+        return STOPPED
     finally:
         bars.close()
     report = summary.as_json()
@@ -81,7 +93,30 @@ def _index(args: argparse.Namespace) -> int:
             f"{report['faces']} faces in {report['seconds']:.1f} s "
             f"({report['speed_x_realtime']:.1f}x real time) -> {args.warehouse}"
         )
+    if summary.stopped:
+        print(f"toon: error: stopped: {summary.stopped}", file=sys.stderr)
+        return STOPPED
     return 1 if report["failed"] else 0
+
+
+def _rebuild_faiss(args: argparse.Namespace) -> int:
+    from warehouse.store import StorageError, Warehouse
+
+    if args.paths:
+        raise ValueError("--rebuild-faiss takes no episodes: it reads the warehouse's own vectors")
+    reader.snapshot_path(args.warehouse)  # no warehouse: says so, and how to make one
+    try:
+        with Warehouse(args.warehouse) as wh:
+            faces = wh.rebuild_faiss()
+    except StorageError as exc:
+        print(f"toon: error: {exc}", file=sys.stderr)
+        return STOPPED
+    path = args.warehouse / reader.FAISS
+    if args.json:
+        print(json.dumps({"warehouse": str(args.warehouse), "faiss": str(path), "faces": faces}))
+    else:
+        print(f"{faces} face vectors -> {path}")
+    return 0
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -168,9 +203,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "per-episode statistics in DIR/toon.duckdb and each face's embedding in "
         "DIR/faces.faiss. Episodes already indexed with the same model and cascades are "
         "skipped; a changed file replaces its rows. Exit 0 when all succeeded, 1 when some "
-        "episodes failed (their reasons are stored), 2 for bad arguments.",
+        "episodes failed (their reasons are stored), 2 for bad arguments, 3 when the "
+        "warehouse would not take a write (disk full, read-only: the run stops, and what was "
+        "published before stays readable).",
     )
-    ix.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    ix.add_argument("paths", type=Path, nargs="*", metavar="PATH")
     add_warehouse(ix)
     ix.add_argument("--model", type=Path, default=DEFAULT, help="model folder (the shipped one)")
     ix.add_argument(
@@ -186,6 +223,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reindex",
         action="store_true",
         help="redo episodes indexed with another model or cascade set",
+    )
+    ix.add_argument(
+        "--rebuild-faiss",
+        action="store_true",
+        help="instead of indexing, make DIR/faces.faiss again from the vectors the warehouse "
+        "stores (after it was damaged or deleted); needs no model",
     )
     ix.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     ix.set_defaults(func=_index)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
-from model.store import EmotionModel
 from warehouse.schema import EMOTIONS
+
+if TYPE_CHECKING:  # TensorFlow loads with the model, not with the commands that never use it
+    from model.store import EmotionModel
 
 # The model learnt from windows 1.0-1.3x the face's longer side (synth.facesets.CROP_SCALE):
 # crop in the middle of that range.

@@ -4,6 +4,8 @@ An episode is skipped when a file with the same bytes is already indexed with th
 cascade set and sampling rate; a file whose bytes changed replaces its old rows; a file the
 decoder cannot read is stored as `status='failed'` with the reason, and the run goes on.
 After every episode the warehouse publishes a snapshot, so readers see progress as it happens.
+When the warehouse itself cannot be written (a full disk, a folder turned read-only) the run
+stops there and says so; everything published before stays.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from typing import Protocol
 from indexer.faces import FaceClassifier
 from indexer.finder import CascadeSet
 from indexer.pipeline import PassSettings, run_pass
-from model.store import EmotionModel
+from model.store import EmotionModel, sha256
 from synth.frames import Frame, check_regular, find_videos, probe
 from warehouse.rows import EpisodeRecord, KnownEpisode
-from warehouse.store import Warehouse
+from warehouse.store import StorageError, Warehouse
 
 STATUSES = ("indexed", "skipped", "failed")
 
@@ -45,6 +47,7 @@ class Summary:
     outcomes: tuple[Outcome, ...]
     seconds: float
     warehouse: str
+    stopped: str | None = None  # why the run stopped before the end: the warehouse would not write
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -65,6 +68,7 @@ class Summary:
             "faces": sum(o.faces for o in self.outcomes),
             "seconds": round(self.seconds, 2),
             "speed_x_realtime": round(self.speed, 2),
+            "stopped": self.stopped,
             "episodes": [
                 {
                     "path": o.path,
@@ -77,14 +81,6 @@ class Summary:
                 for o in self.outcomes
             ],
         }
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _new_id(path: Path, sha: str, taken: set[str]) -> str:
@@ -163,28 +159,37 @@ def index_library(
     if progress:
         progress.started(len(videos))
     with Warehouse(warehouse_dir) as wh:
-        wh.set_cast(indexer.cascades.characters)
-        for video in videos:
-            path = video.resolve()
-            t0 = time.perf_counter()
-            try:
-                check_regular(path)  # before reading: a pipe named like a video would block
-                sha = file_sha256(path)
-            except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
-                outcome = _unreadable(wh, path, exc, t0)
-                wh.publish()
-            else:
-                episode_id, skipped = _decide(path, sha, wh.known(), indexer, reindex)
-                if skipped:
-                    outcome = Outcome(str(path), episode_id, "skipped", skipped)
-                else:
-                    outcome = _index_one(wh, indexer, path, sha, episode_id, progress, t0)
+        try:
+            wh.set_cast(indexer.cascades.characters)
+            for video in videos:
+                outcome = _one_video(wh, indexer, video.resolve(), reindex, progress)
+                outcomes.append(outcome)
+                if outcome.status != "skipped":
                     wh.publish()
-            outcomes.append(outcome)
-            if progress:
-                progress.finished(outcome)
-        wh.publish()
-    return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir))
+                if progress:
+                    progress.finished(outcome)
+            wh.publish()
+        except StorageError as exc:
+            stopped = str(exc)
+        else:
+            stopped = None
+    return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir), stopped)
+
+
+def _one_video(
+    wh: Warehouse, indexer: Indexer, path: Path, reindex: bool, progress: Progress | None
+) -> Outcome:
+    """Index, skip or fail one file."""
+    t0 = time.perf_counter()
+    try:
+        check_regular(path)  # before reading: a pipe named like a video would block
+        sha = sha256(path)
+    except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
+        return _unreadable(wh, path, exc, t0)
+    episode_id, skipped = _decide(path, sha, wh.known(), indexer, reindex)
+    if skipped:
+        return Outcome(str(path), episode_id, "skipped", skipped)
+    return _index_one(wh, indexer, path, sha, episode_id, progress, t0)
 
 
 def _reason(exc: BaseException) -> str:
@@ -197,19 +202,19 @@ def _unreadable(wh: Warehouse, path: Path, exc: BaseException, t0: float) -> Out
     mine = next((k for k in known if k.path == str(path)), None)
     tag = hashlib.sha256(str(path).encode()).hexdigest()
     episode_id = mine.episode_id if mine else _new_id(path, tag, {k.episode_id for k in known})
+    base = dict(episode_id=episode_id, title=path.stem.replace("_", " "), path=str(path))
+    return _failed(wh, base | {"sha256": None}, exc, t0)
+
+
+def _failed(wh: Warehouse, base: dict, exc: BaseException, t0: float) -> Outcome:
+    """Store the episode as failed with the first line of why; its Outcome."""
     reason = _reason(exc)
     wh.write_episode(
-        EpisodeRecord(
-            episode_id=episode_id,
-            title=path.stem.replace("_", " "),
-            path=str(path),
-            sha256=None,
-            status="failed",
-            error=reason,
-            index_seconds=time.perf_counter() - t0,
-        )
+        EpisodeRecord(**base, status="failed", error=reason, index_seconds=time.perf_counter() - t0)
     )
-    return Outcome(str(path), episode_id, "failed", reason, seconds=time.perf_counter() - t0)
+    return Outcome(
+        base["path"], base["episode_id"], "failed", reason, seconds=time.perf_counter() - t0
+    )
 
 
 def _index_one(
@@ -242,13 +247,7 @@ def _index_one(
             progress.frame if progress else None,
         )
     except (ValueError, OSError) as exc:
-        reason = _reason(exc)
-        wh.write_episode(
-            EpisodeRecord(
-                **base, status="failed", error=reason, index_seconds=time.perf_counter() - t0
-            )
-        )
-        return Outcome(str(path), episode_id, "failed", reason, seconds=time.perf_counter() - t0)
+        return _failed(wh, base, exc, t0)
     duration = result.last_time_s + (1.0 / info.fps if info.fps > 0 else 0.0)
     seconds = time.perf_counter() - t0
     wh.write_episode(

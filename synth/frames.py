@@ -24,6 +24,7 @@ VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm")
 MAX_PIXELS = 4096 * 4096
 # A stream that ends before this share of the frames its header promises is cut short.
 COMPLETE_SHARE = 0.9
+_BY_DESCRIPTOR = os.path.isdir("/proc/self/fd")  # Linux: the decoder opens our descriptor
 _KINDS = {
     stat.S_IFDIR: "a folder",
     stat.S_IFIFO: "a pipe",
@@ -85,7 +86,7 @@ def _open(path: Path) -> cv2.VideoCapture:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the check
             raise ValueError(f"{path}: not a video file (not a regular file)")
-        name = f"/proc/self/fd/{fd}" if os.path.isdir("/proc/self/fd") else str(path)
+        name = f"/proc/self/fd/{fd}" if _BY_DESCRIPTOR else str(path)
         cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
     finally:
         os.close(fd)  # the decoder holds its own descriptor now

@@ -3,7 +3,8 @@
 DIR/.work/toon.duckdb   the indexer's own database; only the one writing process opens it
 DIR/toon.duckdb         the published snapshot readers open (the duckdb CLI, `toon sql`, the
                         dashboard): a copy of the work database, replaced by rename
-DIR/faces.faiss         the vectors of the published faces, replaced by rename
+DIR/faces.faiss         the vectors of the published faces, replaced by rename, with its
+                        checksum beside it (faces.faiss.sha256)
 
 Why a snapshot: DuckDB lets one process write a file and locks every other process out of it,
 even read-only ones. Readers therefore never open the file the indexer writes; after each
@@ -11,10 +12,17 @@ episode the indexer checkpoints, copies its database beside the snapshot, fsyncs
 over the old one. A reader that already has the old file open keeps reading it (the rename
 does not touch the open inode); the next one opens the new one. No reader waits, and the
 indexer never waits on a reader.
+
+Why nothing published is lost when the disk fills or the folder turns read-only: every new file
+is written in full under a `.part` name and fsynced before any rename, so a failed write leaves
+the published files as they were; the work database rolls the episode's transaction back. The
+error comes out as one StorageError naming the folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import os
 import shutil
@@ -34,17 +42,54 @@ FAISS = "faces.faiss"
 WORK = ".work"
 
 
-def _fsync_copy(src: Path, dst: Path) -> None:
-    tmp = dst.with_name(dst.name + ".part")
-    shutil.copyfile(src, tmp)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, dst)
-    dir_fd = os.open(dst.parent, os.O_RDONLY)
+class StorageError(ValueError):
+    """The warehouse folder would not take a write (disk full, read-only, gone); what was
+    published before is untouched."""
+
+
+def _stage_copy(src: Path, dst: Path) -> tuple[Path, Path]:
+    """`src` copied beside `dst` under a temporary name and fsynced: the pair to rename."""
+    tmp = vectors.part_path(dst)
+    try:
+        shutil.copyfile(src, tmp)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp, dst
+
+
+def _fsync_dir(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+# The causes a person can act on, as the C library names them; DuckDB and FAISS bury them in
+# longer messages.
+_CAUSES = tuple(
+    os.strerror(e)
+    for e in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EIO)
+)
+
+
+def _is_storage(exc: BaseException) -> bool:
+    """Whether `exc` is the disk failing, not the data being wrong (a constraint, a type)."""
+    if isinstance(exc, OSError | duckdb.IOException | duckdb.FatalException):
+        return True
+    return isinstance(exc, duckdb.Error) and any(c in str(exc) for c in _CAUSES)
+
+
+def _why(exc: BaseException) -> str:
+    """The cause of an I/O failure, as a person reads it."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc)
+    cause = next((c for c in _CAUSES if c in text), None)
+    return cause or (text.splitlines()[0] if text else type(exc).__name__)
 
 
 class Warehouse:
@@ -59,26 +104,32 @@ class Warehouse:
     def __init__(self, folder: Path) -> None:
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(f"{folder}: exists and is not a folder")
-        (folder / WORK).mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.work_path = folder / WORK / SNAPSHOT
+        try:
+            (folder / WORK).mkdir(parents=True, exist_ok=True)
+            lock = open(folder / WORK / "writer.lock", "a")  # noqa: SIM115  closed in close()
+        except OSError as exc:
+            raise StorageError(f"{folder}: cannot write here ({_why(exc)})") from None
         # Our own lock, on a file nothing else opens: DuckDB's lock on the database is a POSIX
         # record lock, which the process loses whenever any descriptor of that file is closed
         # (copying the database to publish it is enough), and which does not exclude a second
         # writer in the same process. flock() on its own descriptor has neither weakness.
-        self._lock = open(folder / WORK / "writer.lock", "w")  # noqa: SIM115
+        self._lock = lock
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
             raise ValueError(f"{folder}: another process is indexing into this warehouse") from None
         try:
+            for name in (SNAPSHOT, FAISS, vectors.checksum_path(Path(FAISS)).name):
+                vectors.part_path(folder / name).unlink(missing_ok=True)  # a publish cut off
             if not self.work_path.exists() and (folder / SNAPSHOT).exists():
                 shutil.copyfile(folder / SNAPSHOT, self.work_path)  # adopt a published one
             self.con = duckdb.connect(str(self.work_path))
-        except duckdb.Error as exc:
+        except (duckdb.Error, OSError) as exc:
             self._lock.close()
-            raise ValueError(f"{self.work_path}: cannot open ({exc})") from None
+            raise StorageError(f"{self.work_path}: cannot open ({_why(exc)})") from None
         if not schema.is_created(self.con):
             schema.create(self.con)
         self.index = self._load_vectors()
@@ -94,9 +145,12 @@ class Warehouse:
 
     def set_cast(self, characters: tuple[str, ...]) -> None:
         """Record which characters the cascades look for (evaluation owes only their faces)."""
-        self.con.execute(
-            "INSERT OR REPLACE INTO meta VALUES ('cast', ?)", [",".join(sorted(characters))]
-        )
+        try:
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('cast', ?)", [",".join(sorted(characters))]
+            )
+        except duckdb.Error as exc:
+            raise StorageError(f"{self.work_path}: cannot write ({_why(exc)})") from exc
 
     def face_count(self) -> int:
         return int(self.con.execute("SELECT count(*) FROM faces").fetchone()[0])
@@ -164,8 +218,11 @@ class Warehouse:
                 con.execute("INSERT INTO samples SELECT * FROM new_samples")
                 con.unregister("new_samples")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
+        except BaseException as exc:
+            with contextlib.suppress(duckdb.Error):  # a database that failed may refuse this too
+                con.execute("ROLLBACK")
+            if _is_storage(exc):
+                raise StorageError(f"{self.work_path}: cannot write ({_why(exc)})") from exc
             raise
         vectors.remove(self.index, old_ids)
         if len(faces) and self.index.ntotal == 0 and self.index.d != faces.embedding.shape[1]:
@@ -249,12 +306,29 @@ class Warehouse:
     def publish(self) -> None:
         """Make what is committed visible to readers: vectors first, then the database.
 
-        Between the two renames a reader may find vectors whose faces it cannot see yet; every
-        query joins vectors to `faces`, so those are skipped, never shown wrong.
+        Both are written in full under temporary names before either is renamed, so a write
+        that fails (StorageError) leaves the published pair as it was. Between the two renames
+        a reader may find vectors whose faces it cannot see yet; every query joins vectors to
+        `faces`, so those are skipped, never shown wrong.
         """
-        self.con.execute("FORCE CHECKPOINT")
-        vectors.write(self.index, self.folder / FAISS)
-        _fsync_copy(self.work_path, self.folder / SNAPSHOT)
+        staged: list[tuple[Path, Path]] = []
+        try:
+            self.con.execute("FORCE CHECKPOINT")
+            staged += vectors.stage(self.index, self.folder / FAISS)
+            staged.append(_stage_copy(self.work_path, self.folder / SNAPSHOT))
+            for tmp, final in staged:
+                os.replace(tmp, final)
+            _fsync_dir(self.folder)
+        except (duckdb.Error, RuntimeError, OSError) as exc:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise StorageError(f"{self.folder}: cannot publish ({_why(exc)})") from exc
+
+    def rebuild_faiss(self) -> int:
+        """Make the FAISS index again from the `embeddings` table and publish it; its size."""
+        self.index = rebuild_vectors(self.con)
+        self.publish()
+        return int(self.index.ntotal)
 
     def _load_vectors(self):  # noqa: ANN202
         """The published FAISS file when it matches the embeddings table, else a rebuild."""
@@ -275,7 +349,8 @@ class Warehouse:
         return rebuild_vectors(self.con)
 
     def close(self) -> None:
-        self.con.close()
+        with contextlib.suppress(duckdb.Error):  # a database that failed to write may not close
+            self.con.close()
         self._lock.close()
 
     def __enter__(self) -> Warehouse:

@@ -1,12 +1,20 @@
 """The FAISS store: one L2-normalised vector per face, whose id is `faces.face_id`.
 
 Inner product on unit vectors is cosine similarity. The file is always derived: the warehouse's
-`embeddings` table holds the same vectors, and `rebuild` makes the index again from it.
+`embeddings` table holds the same vectors, and `toon index --rebuild-faiss` makes it again.
+
+Beside `faces.faiss` lies `faces.faiss.sha256` (the format `sha256sum -c` reads): a flipped
+byte that still parses as an index is caught on reading. The two files are renamed one after
+the other, so a reader that lands between the renames sees them disagree for a moment and
+reads again; a damaged file disagrees every time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import time
 from pathlib import Path
 
 import faiss
@@ -16,6 +24,10 @@ import numpy as np
 SINGLE_QUERY_THREADS = 1
 # Below this many queries at once, copying the index to a GPU costs more than it saves.
 GPU_MIN_QUERIES = 256
+# A reader that finds the file and its checksum disagreeing reads both again this many times,
+# this far apart, before it calls the file damaged (a writer renames them microseconds apart).
+READ_TRIES = 20
+READ_PAUSE_S = 0.05
 
 
 def new_index(dim: int) -> faiss.IndexIDMap2:
@@ -53,28 +65,98 @@ def on_gpu(index: faiss.Index) -> faiss.Index:
         return index
 
 
+def checksum_path(path: Path) -> Path:
+    """Where the checksum of the index at `path` lies: `faces.faiss.sha256`."""
+    return path.with_name(path.name + ".sha256")
+
+
+def part_path(path: Path) -> Path:
+    """The temporary name a file is written under before it is renamed into place."""
+    return path.with_name(path.name + ".part")
+
+
+def stage(index: faiss.IndexIDMap2, path: Path) -> list[tuple[Path, Path]]:
+    """Write `index` and its checksum under temporary names, fsynced.
+
+    Returns the (temporary, final) pairs to rename, index first. On failure (a full disk:
+    faiss raises RuntimeError) the temporary files are removed and the error goes on.
+    """
+    pairs = [(part_path(path), path), (part_path(checksum_path(path)), checksum_path(path))]
+    try:
+        faiss.write_index(index, str(pairs[0][0]))
+        digest = _sha256(pairs[0][0])
+        pairs[1][0].write_text(f"{digest}  {path.name}\n")
+        for tmp, _ in pairs:
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+    except BaseException:
+        for tmp, _ in pairs:
+            tmp.unlink(missing_ok=True)
+        raise
+    return pairs
+
+
 def write(index: faiss.IndexIDMap2, path: Path) -> None:
-    """Replace `path` atomically: temporary file, fsync, rename."""
-    tmp = path.with_name(path.name + ".part")
-    faiss.write_index(index, str(tmp))
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Replace `path` and its checksum: temporary files, fsync, rename."""
+    for tmp, final in stage(index, path):
+        os.replace(tmp, final)
+
+
+def _sha256(path: Path) -> str:  # model.store has one too; the warehouse imports none of ours
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _expected(path: Path) -> str | None:
+    """The checksum written beside `path`; None when there is none (written without one)."""
+    try:
+        return checksum_path(path).read_text().split()[0]
+    except (FileNotFoundError, IndexError):
+        return None
 
 
 def read(path: Path) -> faiss.IndexIDMap2:
-    """Load an index written by `write`; ValueError naming the file when it is not one."""
+    """Load an index written by `write`; ValueError naming the file when it is not one, or
+    when it does not match its checksum."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such FAISS index")
+        raise FileNotFoundError(f"{path}: no such FAISS index; {_rebuild_hint(path)}")
+    for _ in range(READ_TRIES):
+        expected = _expected(path)
+        data = path.read_bytes()  # one open: the bytes of one version, renamed or not
+        if expected is None or hashlib.sha256(data).hexdigest() == expected:
+            break
+        time.sleep(READ_PAUSE_S)
+    else:
+        raise ValueError(
+            f"{path}: damaged (its bytes do not match {checksum_path(path).name}); "
+            f"{_rebuild_hint(path)}"
+        )
     try:
-        index = faiss.read_index(str(path))
+        index = faiss.deserialize_index(np.frombuffer(data, np.uint8))
     except RuntimeError as exc:
-        raise ValueError(f"{path}: not a FAISS index ({str(exc).splitlines()[0]})") from None
+        raise ValueError(
+            f"{path}: not a FAISS index ({_first_line(exc)}); {_rebuild_hint(path)}"
+        ) from None
     if not isinstance(index, faiss.IndexIDMap2):
         index = faiss.downcast_index(index)
     if not isinstance(index, faiss.IndexIDMap2):
-        raise ValueError(f"{path}: not an id-mapped FAISS index")
+        raise ValueError(f"{path}: not an id-mapped FAISS index; {_rebuild_hint(path)}")
     return index
+
+
+def _rebuild_hint(path: Path) -> str:
+    return f"`toon index --rebuild-faiss --warehouse {path.parent}` makes it again"
+
+
+def _first_line(exc: BaseException) -> str:
+    """FAISS's reason without the C++ function and source line it names."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "read error" in text:
+        return "it ends early"
+    return re.sub(r"^Error in .*? at \S+:\d+: (Error: )?", "", text)
 
 
 def search(

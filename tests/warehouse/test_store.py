@@ -401,9 +401,16 @@ def test_publish_replaces_the_files_by_rename(tmp_path: Path) -> None:
             assert [hashlib.sha256(f.read()).hexdigest() for f in (old_faiss, old_db)] == digests
         assert all(p.stat().st_ino != i for p, i in zip(paths, inodes, strict=True))
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".work", FAISS, SNAPSHOT]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".work",
+        FAISS,
+        f"{FAISS}.sha256",
+        SNAPSHOT,
+    ]
     assert sorted(p.name for p in (tmp_path / ".work").iterdir()) == [SNAPSHOT, "writer.lock"]
     assert_index_matches_faces(tmp_path)
+    digest = hashlib.sha256((tmp_path / FAISS).read_bytes()).hexdigest()
+    assert (tmp_path / f"{FAISS}.sha256").read_text() == f"{digest}  {FAISS}\n"  # sha256sum -c
 
 
 # -- the views of schema.py, over what the store wrote -----------------------------------------

@@ -70,16 +70,19 @@ def test_write_then_read_is_the_same_index(tmp_path: Path) -> None:
     assert isinstance(index, faiss.IndexIDMap2)
     assert (index.d, vectors.ids_of(index).tolist()) == (4, [7, 3, 9])
     assert index.reconstruct(9).tolist() == BASIS[2].tolist()
-    assert [p.name for p in tmp_path.iterdir()] == ["faces.faiss"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["faces.faiss", "faces.faiss.sha256"]
 
 
 @pytest.mark.parametrize(
     ("content", "expectation"),
     [
-        (None, pytest.raises(FileNotFoundError, match="faces.faiss: no such FAISS index$")),
-        (b"", pytest.raises(ValueError, match=r"faces.faiss: not a FAISS index \(.*\)$")),
-        (b"junk" * 10, pytest.raises(ValueError, match=r"faces.faiss: not a FAISS index \(")),
-        (faiss.IndexFlatIP(4), pytest.raises(ValueError, match="not an id-mapped FAISS index$")),
+        (None, pytest.raises(FileNotFoundError, match="faces.faiss: no such FAISS index; ")),
+        (
+            b"",
+            pytest.raises(ValueError, match=r"faces.faiss: not a FAISS index \(it ends early\);"),
+        ),
+        (b"junk" * 10, pytest.raises(ValueError, match=r"faces.faiss: not a FAISS index \(Index")),
+        (faiss.IndexFlatIP(4), pytest.raises(ValueError, match="not an id-mapped FAISS index; ")),
         (faiss.IndexIDMap(faiss.IndexFlatIP(4)), pytest.raises(ValueError, match="id-mapped")),
         (vectors.new_index(4), does_not_raise()),
     ],
@@ -95,3 +98,4 @@ def test_read_says_which_file_is_not_an_index(tmp_path: Path, content, expectati
         assert vectors.read(path).ntotal == 0
     if error is not None:
         assert "\n" not in str(error.value)
+        assert str(error.value).endswith(f"--rebuild-faiss --warehouse {tmp_path}` makes it again")
