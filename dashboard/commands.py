@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import sys
 from pathlib import Path
 
 from dashboard.serve import ServeOptions, serve
@@ -31,7 +33,23 @@ def _dashboard(args: argparse.Namespace) -> int:
         labels=labels.resolve() if labels else None,
         frames=args.frames.resolve() if args.frames else None,
     )
+    if not _loopback(args.address):
+        print(
+            f"toon: warning: serving on {args.address}: anyone who can reach this machine can "
+            "browse the warehouse, run SQL on it and upload pictures (there is no login)",
+            file=sys.stderr,
+        )
     return serve(settings, ServeOptions(port=args.port, address=args.address))
+
+
+def _loopback(address: str) -> bool:
+    """Whether `address` is reachable from this machine only."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def register(sub: argparse._SubParsersAction) -> None:

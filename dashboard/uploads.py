@@ -2,8 +2,8 @@
 
 A picture is refused, with one line that names it, when it is over the byte limit, is not a
 real PNG, JPEG, WebP or BMP file whatever its name says, or declares more pixels than a face
-picture needs (a decompression bomb: a small file that would decode to gigabytes). Only the
-header is read for those checks; the pixels are decoded after.
+picture needs (a decompression bomb: a small file that would decode to gigabytes), counting
+16-bit samples twice. Only the header is read for those checks; the pixels are decoded after.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from model.data import fit_rgb
 MAX_UPLOAD_MB = 5  # server.maxUploadSize too: a face or a sketch is far below this
 MAX_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 MAX_PIXELS = 4096 * 4096  # 16.8 Mpx, 64 MiB as RGBA: larger is no face picture
+MAX_DECODED_BYTES = MAX_PIXELS * 4  # what decoding may allocate: 16-bit RGBA stops at 2896^2
 FORMATS = ("PNG", "JPEG", "WEBP", "BMP")  # what both Pillow's header check and OpenCV read
 SUFFIXES = ("png", "jpg", "jpeg", "webp", "bmp")
 
@@ -62,7 +63,20 @@ def check_image(data: bytes, name: str) -> tuple[str, int, int]:
             f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS / 1e6:.1f} "
             "million for a picture; send a smaller one"
         )
+    depth = _png_depth(data) if fmt == "PNG" else 8
+    decoded = width * height * 4 * max(depth, 8) // 8  # at most 4 channels once decoded
+    if decoded > MAX_DECODED_BYTES:
+        raise UploadError(
+            f"{name}: {width}x{height} pixels of {depth} bits would decode to "
+            f"{decoded / 2**20:.0f} MB, over the limit of {MAX_DECODED_BYTES / 2**20:.0f} MB "
+            "for a picture; send a smaller one"
+        )
     return fmt, width, height
+
+
+def _png_depth(data: bytes) -> int:
+    """Bits per sample from a PNG's header (its IHDR chunk always comes first)."""
+    return data[24] if len(data) > 24 and data[12:16] == b"IHDR" else 8
 
 
 def read_face(data: bytes, name: str, size: int) -> np.ndarray:

@@ -150,22 +150,37 @@ def read_rgb(path: Path, size: int) -> np.ndarray:
 
 
 def fit_rgb(image: np.ndarray, size: int) -> np.ndarray:
-    """A decoded image as OpenCV gives it ((H, W) grey, (H, W, 3) BGR or (H, W, 4) BGRA, any
-    depth) -> (size, size, 3) RGB uint8, transparency laid on white.
+    """A decoded image as OpenCV gives it ((H, W) grey, (H, W, 3) BGR or (H, W, 4) BGRA, 8 or 16
+    bits, or floats) -> (size, size, 3) RGB uint8, transparency laid on white.
+
+    16-bit samples keep their high byte; floats are scaled so their largest value is white.
+    Transparency is laid on a band of rows at a time, so a large picture needs no more than
+    a few copies of one band beside it.
 
     Example:
         >>> fit_rgb(np.zeros((120, 80, 4), np.uint8), 60).shape  # fully transparent: white
         (60, 60, 3)
     """
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    elif image.dtype != np.uint8:
+        image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     elif image.shape[2] == 4:
-        alpha = image[:, :, 3:4].astype(np.float32) / 255.0
-        image = (image[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
-    if image.dtype != np.uint8:
-        image = cv2.convertScaleAbs(image, alpha=255.0 / max(float(image.max()), 1.0))
+        image = _on_white(image)
     interp = cv2.INTER_AREA if max(image.shape[:2]) > size else cv2.INTER_LINEAR
     return cv2.cvtColor(cv2.resize(image, (size, size), interpolation=interp), cv2.COLOR_BGR2RGB)
+
+
+def _on_white(bgra: np.ndarray, band: int = 256) -> np.ndarray:
+    """(H, W, 4) uint8 BGRA -> (H, W, 3) BGR over white, `band` rows at a time."""
+    out = np.empty((*bgra.shape[:2], 3), np.uint8)
+    for y in range(0, len(bgra), band):
+        part = bgra[y : y + band]
+        alpha = part[:, :, 3:4].astype(np.float32) / 255.0
+        out[y : y + band] = (part[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+    return out
 
 
 def repeats(faces: Faces, root: Path, oversample: tuple[tuple[str, int], ...]) -> np.ndarray:

@@ -49,7 +49,7 @@ class EmotionModel:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        for name in ("model.keras", "config.json", "classes.json"):
+        for name in ("model.keras", "model.sha256", "config.json", "classes.json"):
             if not (folder / name).is_file():
                 raise FileNotFoundError(f"{folder}: not a model folder (no {name})")
         try:
@@ -59,9 +59,10 @@ class EmotionModel:
             raise ValueError(f"{folder}: config.json or classes.json is not JSON ({exc})") from None
         self.classes = tuple(names["emotions"])
         self.characters = tuple(names.get("characters") or ())
-        checksum = folder / "model.sha256"
+        # `toon train` writes the checksum beside the weights; a model.keras swapped or damaged
+        # since is refused before Keras reads a byte of it
         self.sha256 = sha256(folder / "model.keras")  # of the weights loaded below
-        if checksum.exists() and checksum.read_text().split()[0] != self.sha256:
+        if (folder / "model.sha256").read_text().split()[:1] != [self.sha256]:
             raise ValueError(f"{folder / 'model.keras'}: does not match model.sha256")
         try:
             self.keras = keras.models.load_model(folder / "model.keras", safe_mode=True)

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The dashboard's server, browser and their warehouse, for every folder of tests that needs them.
+pytest_plugins = ["tests.browser"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TOON = [sys.executable, "-m", "toon"]
 

@@ -9,8 +9,8 @@ import pytest
 
 from cascades.samples import boxes_by_character
 from dashboard import boxes
+from tests.browser import Server
 from tests.conftest import ROOT, run_toon
-from tests.dashboard.conftest import Server
 
 
 @pytest.fixture(scope="module")

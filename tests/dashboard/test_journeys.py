@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from synth.facesets import face_crop
-from tests.dashboard.conftest import wait_for_results
+from tests.browser import run_query, wait_for_results
 from warehouse import queries, reader
 
 pytestmark = pytest.mark.browser
@@ -72,13 +72,6 @@ def test_drawing_on_the_canvas_shows_results(server, page, screenshots) -> None:
     draw_face(page, canvas)
     wait_for_results(page, 10)
     page.screenshot(path=screenshots / "similar-drawn.png", full_page=True)
-
-
-def run_query(page, sql: str) -> None:  # noqa: ANN001
-    box = page.get_by_label("Query")
-    box.fill(sql)
-    box.press("Control+Enter")  # commit the text area before the button reads it
-    page.get_by_role("button", name="Run").click()
 
 
 def test_sql_shows_a_table_and_refuses_copy(server, page, tmp_path, screenshots) -> None:

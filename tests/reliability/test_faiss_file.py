@@ -79,6 +79,7 @@ def test_a_reader_never_fails_while_the_file_is_rewritten(tmp_path: Path) -> Non
             failures.append(str(exc))
         reads += 1
     out, err = writer.communicate(timeout=60)
+    print(f"{REWRITES} rewrites, {reads} reads, {len(failures)} failed, sizes seen {sorted(sizes)}")
     assert (writer.returncode, out.strip()) == (0, str(REWRITES)), err
     assert failures == []
     assert reads >= 50, reads

@@ -1,5 +1,6 @@
 """A real warehouse built by `toon index` from synthetic episodes, a real `toon dashboard`
-serving it, and Debian's Chromium driven by Playwright."""
+serving it, and Debian's Chromium driven by Playwright: one of each per test session, shared by
+the dashboard's tests and the reliability tests (tests/conftest.py loads this as a plugin)."""
 
 from __future__ import annotations
 
@@ -147,3 +148,11 @@ def wait_for_results(page, k: int) -> None:  # noqa: ANN001
 
     expect(page.get_by_role("link", name=RESULT_LINK)).to_have_count(k)
     assert loaded_images(page) == k + 1
+
+
+def run_query(page, sql: str) -> None:  # noqa: ANN001
+    """Type `sql` on the SQL page and press Run."""
+    box = page.get_by_label("Query")
+    box.fill(sql)
+    box.press("Control+Enter")  # commit the text area before the button reads it
+    page.get_by_role("button", name="Run").click()
