@@ -17,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,distributed]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -157,7 +157,7 @@ weights: install
 # Swap in the CUDA builds of TensorFlow and FAISS (needs an NVIDIA GPU and driver).
 gpu: install
 	$(BIN)/python -m pip uninstall -y -q faiss-cpu
-	$(BIN)/python -m pip install -q -e '.[dev,gpu]'
+	$(BIN)/python -m pip install -q -e '.[dev,distributed,gpu]'
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache

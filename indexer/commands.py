@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from indexer.engines import ENGINES
 from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
 from model import DEFAULT
@@ -68,14 +69,18 @@ def _index(args: argparse.Namespace) -> int:
         return _rebuild_faiss(args)
     if not args.paths:
         raise ValueError("no episodes given (PATH ...), and no --rebuild-faiss")
-    from indexer.library import Indexer, index_library  # TensorFlow, with the model
+    from indexer.engines import Indexer, make_engine
+    from indexer.library import index_library  # TensorFlow, with the model
     from warehouse.store import StorageError
 
+    if args.ray_address and args.engine != "ray":
+        raise ValueError("--ray-address goes with --engine ray")
     settings = PassSettings(sample_fps=args.sample_fps)
     indexer = Indexer.load(args.model, args.cascades, settings)
+    engine = make_engine(args.engine, indexer, args.ray_address)
     bars = _Bars(quiet=args.json)
     try:
-        summary = index_library(args.paths, args.warehouse, indexer, args.reindex, bars)
+        summary = index_library(args.paths, args.warehouse, indexer, args.reindex, bars, engine)
     except StorageError as exc:  # the warehouse would not open for writing
         print(f"toon: error: {exc}", file=sys.stderr)
         return STOPPED
@@ -223,6 +228,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reindex",
         action="store_true",
         help="redo episodes indexed with another model or cascade set",
+    )
+    ix.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where the passes run: local (this process, one episode at a time) or ray (one "
+        "Ray task per episode; the rows are stored here, the same as local)",
+    )
+    ix.add_argument(
+        "--ray-address",
+        metavar="ADDRESS",
+        help="the Ray cluster to use (e.g. ray://head:10001 or auto); without it, --engine ray "
+        "starts a Ray instance on this machine's cores. The episodes must be at the same path "
+        "on every machine.",
     )
     ix.add_argument(
         "--rebuild-faiss",

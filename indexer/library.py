@@ -14,15 +14,14 @@ import hashlib
 import os
 import re
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-from indexer.faces import FaceClassifier
-from indexer.finder import CascadeSet
-from indexer.pipeline import PassSettings, run_pass
-from model.store import EmotionModel, sha256
-from synth.frames import Frame, check_regular, find_videos, probe
+from indexer.engines import Analysis, Engine, Indexer, Job, LocalEngine, Progress, reason
+from model.store import sha256
+from synth.frames import check_regular, find_videos
 from warehouse.rows import EpisodeRecord, KnownEpisode
 from warehouse.store import StorageError, Warehouse
 
@@ -59,6 +58,13 @@ class Summary:
         busy = sum(o.seconds for o in self.outcomes if o.status == "indexed")
         return video / busy if busy > 0 else 0.0
 
+    @property
+    def wall_speed(self) -> float:
+        """Seconds of video indexed per second the whole run took (parallel engines beat
+        `speed`, which counts each episode's own time)."""
+        video = sum(o.video_seconds for o in self.outcomes if o.status == "indexed")
+        return video / self.seconds if self.seconds > 0 else 0.0
+
     def as_json(self) -> dict:
         return {
             "warehouse": self.warehouse,
@@ -68,6 +74,7 @@ class Summary:
             "faces": sum(o.faces for o in self.outcomes),
             "seconds": round(self.seconds, 2),
             "speed_x_realtime": round(self.speed, 2),
+            "wall_speed_x_realtime": round(self.wall_speed, 2),
             "stopped": self.stopped,
             "episodes": [
                 {
@@ -87,23 +94,6 @@ def _new_id(path: Path, sha: str, taken: set[str]) -> str:
     """The file's stem (made safe to type), or stem-<hash> when another file has it."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("_") or "episode"
     return stem if stem not in taken else f"{stem}-{sha[:8]}"
-
-
-@dataclass(frozen=True)
-class Indexer:
-    """The loaded cascades and model, and how to run the pass."""
-
-    cascades: CascadeSet
-    classifier: FaceClassifier
-    settings: PassSettings
-
-    @classmethod
-    def load(cls, model_dir: Path, cascades_dir: Path, settings: PassSettings) -> Indexer:
-        return cls(CascadeSet.load(cascades_dir), FaceClassifier(EmotionModel(model_dir)), settings)
-
-    @property
-    def model_sha256(self) -> str:
-        return self.classifier.model.sha256
 
 
 def _decide(
@@ -130,13 +120,79 @@ def _decide(
     return _new_id(path, sha, {k.episode_id for k in known}), None
 
 
-class Progress(Protocol):
-    """What a progress display is told as a run goes."""
+@dataclass(frozen=True)
+class _Step:
+    """One file of the run, planned before anything is analysed: skip it, store it as failed
+    (its bytes cannot be read), or analyse it (`job`)."""
 
-    def started(self, episodes: int) -> None: ...
-    def episode(self, path: Path, frames: int) -> None: ...
-    def frame(self, frame: Frame) -> None: ...
-    def finished(self, outcome: Outcome) -> None: ...
+    path: Path
+    episode_id: str
+    skipped: str | None = None
+    unreadable: BaseException | None = None
+    job: Job | None = None
+
+
+def _plan(
+    videos: list[Path], known: list[KnownEpisode], indexer: Indexer, reindex: bool
+) -> Iterator[_Step]:
+    """What to do with each file, decided in order as if each earlier one had been stored: a
+    second copy of a file planned earlier is skipped, and no two files get one id. Lazily: a
+    file is read (hashed) only when an engine is ready for it."""
+    known = list(known)
+    for video in videos:
+        path = video.resolve()
+        try:
+            check_regular(path)  # before reading: a pipe named like a video would block
+            sha = sha256(path)
+        except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
+            mine = next((k for k in known if k.path == str(path)), None)
+            tag = hashlib.sha256(str(path).encode()).hexdigest()
+            episode_id = (
+                mine.episode_id if mine else _new_id(path, tag, {k.episode_id for k in known})
+            )
+            yield _Step(path, episode_id, unreadable=exc)
+            known = [k for k in known if k.episode_id != episode_id]
+            known.append(KnownEpisode(episode_id, str(path), None, "failed", None, None))
+            continue
+        episode_id, skipped = _decide(path, sha, known, indexer, reindex)
+        if skipped:
+            yield _Step(path, episode_id, skipped=skipped)
+            continue
+        yield _Step(path, episode_id, job=Job(path, episode_id, sha))
+        known = [k for k in known if k.episode_id != episode_id]
+        known.append(
+            KnownEpisode(
+                episode_id, str(path), sha, "indexed", indexer.model_sha256, indexer.cascades.sha256
+            )
+        )
+
+
+class _Schedule:
+    """The plan, read once by two readers at their own pace: the engine takes the jobs (it may
+    read ahead to keep a cluster busy), the writer takes every step, in order."""
+
+    def __init__(self, plan: Iterator[_Step]) -> None:
+        self._plan = plan
+        self._steps: deque[_Step] = deque()  # read from the plan, not yet taken by the writer
+        self._jobs: deque[Job] = deque()  # read from the plan, not yet taken by the engine
+
+    def _advance(self) -> bool:
+        step = next(self._plan, None)
+        if step is None:
+            return False
+        self._steps.append(step)
+        if step.job:
+            self._jobs.append(step.job)
+        return True
+
+    def jobs(self) -> Iterator[Job]:
+        while self._jobs or self._advance():
+            if self._jobs:
+                yield self._jobs.popleft()
+
+    def steps(self) -> Iterator[_Step]:
+        while self._steps or self._advance():
+            yield self._steps.popleft()
 
 
 def index_library(
@@ -145,8 +201,10 @@ def index_library(
     indexer: Indexer,
     reindex: bool = False,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> Summary:
-    """Index every video under `paths` into the warehouse at `warehouse_dir`."""
+    """Index every video under `paths` into the warehouse at `warehouse_dir`, the passes run by
+    `engine` (in this process by default), the rows stored here, in the files' order."""
     videos = find_videos(paths, every_entry=True)  # what is no video fails alone, below
     if not videos:
         raise ValueError(
@@ -154,6 +212,7 @@ def index_library(
         )
     if not any(os.path.lexists(v) for v in videos):  # nothing to index: a mistyped path
         raise FileNotFoundError(f"{videos[0]}: no such file or folder")
+    engine = engine or LocalEngine(indexer)
     start = time.perf_counter()
     outcomes: list[Outcome] = []
     if progress:
@@ -161,8 +220,15 @@ def index_library(
     with Warehouse(warehouse_dir) as wh:
         try:
             wh.set_cast(indexer.cascades.characters)
-            for video in videos:
-                outcome = _one_video(wh, indexer, video.resolve(), reindex, progress)
+            schedule = _Schedule(_plan(videos, wh.known(), indexer, reindex))
+            analyses = engine.run(schedule.jobs(), progress)
+            for step in schedule.steps():
+                if step.skipped:
+                    outcome = Outcome(str(step.path), step.episode_id, "skipped", step.skipped)
+                elif step.unreadable is not None:
+                    outcome = _store_failed(wh, step, None, reason(step.unreadable), 0.0)
+                else:
+                    outcome = _store(wh, indexer, step, next(analyses))
                 outcomes.append(outcome)
                 if outcome.status != "skipped":
                     wh.publish()
@@ -176,99 +242,54 @@ def index_library(
     return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir), stopped)
 
 
-def _one_video(
-    wh: Warehouse, indexer: Indexer, path: Path, reindex: bool, progress: Progress | None
-) -> Outcome:
-    """Index, skip or fail one file."""
-    t0 = time.perf_counter()
-    try:
-        check_regular(path)  # before reading: a pipe named like a video would block
-        sha = sha256(path)
-    except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
-        return _unreadable(wh, path, exc, t0)
-    episode_id, skipped = _decide(path, sha, wh.known(), indexer, reindex)
-    if skipped:
-        return Outcome(str(path), episode_id, "skipped", skipped)
-    return _index_one(wh, indexer, path, sha, episode_id, progress, t0)
-
-
-def _reason(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _unreadable(wh: Warehouse, path: Path, exc: BaseException, t0: float) -> Outcome:
-    """A path whose bytes cannot be read, stored as failed under its own episode id."""
-    known = wh.known()
-    mine = next((k for k in known if k.path == str(path)), None)
-    tag = hashlib.sha256(str(path).encode()).hexdigest()
-    episode_id = mine.episode_id if mine else _new_id(path, tag, {k.episode_id for k in known})
-    base = dict(episode_id=episode_id, title=path.stem.replace("_", " "), path=str(path))
-    return _failed(wh, base | {"sha256": None}, exc, t0)
-
-
-def _failed(wh: Warehouse, base: dict, exc: BaseException, t0: float) -> Outcome:
-    """Store the episode as failed with the first line of why; its Outcome."""
-    reason = _reason(exc)
-    wh.write_episode(
-        EpisodeRecord(**base, status="failed", error=reason, index_seconds=time.perf_counter() - t0)
-    )
-    return Outcome(
-        base["path"], base["episode_id"], "failed", reason, seconds=time.perf_counter() - t0
-    )
-
-
-def _index_one(
-    wh: Warehouse,
-    indexer: Indexer,
-    path: Path,
-    sha: str,
-    episode_id: str,
-    progress: Progress | None,
-    t0: float,
-) -> Outcome:
+def _base(step: _Step, indexer: Indexer | None) -> dict:
     base = dict(
-        episode_id=episode_id,
-        title=path.stem.replace("_", " "),
-        path=str(path),
-        sha256=sha,
+        episode_id=step.episode_id, title=step.path.stem.replace("_", " "), path=str(step.path)
+    )
+    if indexer is None:
+        return base | {"sha256": None}
+    return base | dict(
+        sha256=step.job.sha256,
         model_sha256=indexer.model_sha256,
         cascades_sha256=indexer.cascades.sha256,
         sample_fps=indexer.settings.sample_fps,
     )
-    try:
-        info = probe(path)
-        if progress:
-            progress.episode(path, info.frames)
-        result = run_pass(
-            path,
-            indexer.cascades,
-            indexer.classifier,
-            indexer.settings,
-            progress.frame if progress else None,
-        )
-    except (ValueError, OSError) as exc:
-        return _failed(wh, base, exc, t0)
+
+
+def _store_failed(
+    wh: Warehouse, step: _Step, indexer: Indexer | None, why: str, seconds: float
+) -> Outcome:
+    """Store the episode as failed with the first line of why; its Outcome."""
+    wh.write_episode(
+        EpisodeRecord(**_base(step, indexer), status="failed", error=why, index_seconds=seconds)
+    )
+    return Outcome(str(step.path), step.episode_id, "failed", why, seconds=seconds)
+
+
+def _store(wh: Warehouse, indexer: Indexer, step: _Step, analysis: Analysis) -> Outcome:
+    if analysis.failed:
+        return _store_failed(wh, step, indexer, analysis.error, analysis.seconds)
+    info, result = analysis.info, analysis.result
     duration = result.last_time_s + (1.0 / info.fps if info.fps > 0 else 0.0)
-    seconds = time.perf_counter() - t0
     wh.write_episode(
         EpisodeRecord(
-            **base,
+            **_base(step, indexer),
             status="indexed",
             duration_s=duration,
             fps=info.fps,
             width=info.width,
             height=info.height,
             frames=result.frames_decoded,
-            index_seconds=seconds,
+            index_seconds=analysis.seconds,
         ),
         result.faces,
     )
     return Outcome(
-        str(path),
-        episode_id,
+        str(step.path),
+        step.episode_id,
         "indexed",
         None,
         len(result.faces),
         duration,
-        time.perf_counter() - t0,
+        analysis.seconds,
     )
