@@ -44,17 +44,17 @@ def rank(con: duckdb.DuckDBPyConnection, emotion: str, by: str = "character") ->
         "episode": ("episode_id",),
         "character-episode": ("character", "episode_id"),
     }[by]
-    group = ", ".join(f"f.{k}" for k in keys)
+    group = ", ".join(f"v.{k}" for k in keys)
     title = ", any_value(e.title) AS title" if "episode_id" in keys else ""
+    # the view adds up each episode's few emotion_seconds rows, not every face
     sql = f"""
         SELECT {group}{title},
-               coalesce(sum(f.seconds) FILTER (WHERE f.emotion = ?), 0) / sum(f.seconds)
+               coalesce(sum(v.seconds) FILTER (WHERE v.emotion = ?), 0) / sum(v.seconds)
                    AS share,
-               coalesce(sum(f.seconds) FILTER (WHERE f.emotion = ?), 0) AS seconds,
-               sum(f.seconds) AS total_seconds,
-               count(*) FILTER (WHERE f.emotion = ?) AS faces
-        FROM faces f JOIN episodes e USING (episode_id)
-        WHERE e.status = 'indexed'
+               coalesce(sum(v.seconds) FILTER (WHERE v.emotion = ?), 0) AS seconds,
+               sum(v.seconds) AS total_seconds,
+               coalesce(sum(v.faces) FILTER (WHERE v.emotion = ?), 0)::BIGINT AS faces
+        FROM episode_character_emotions v JOIN episodes e USING (episode_id)
         GROUP BY {group}
         ORDER BY share DESC, {group}"""
     rows = _records(con.execute(sql, [emotion, emotion, emotion]))
@@ -169,7 +169,7 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> tuple[list[str], np.ndarray, li
 
 def similar(
     con: duckdb.DuckDBPyConnection,
-    index,  # noqa: ANN001  a faiss.IndexIDMap2 of face vectors
+    index: vectors.Index,  # exact or IVF, as warehouse.vectors sizes it
     query: np.ndarray,
     k: int = 10,
     character: str | None = None,
@@ -218,10 +218,9 @@ def overview(con: duckdb.DuckDBPyConnection) -> dict:
         SELECT count(*) FILTER (WHERE status = 'indexed'),
                count(*) FILTER (WHERE status = 'failed'),
                coalesce(sum(duration_s) FILTER (WHERE status = 'indexed'), 0),
-               (SELECT count(*) FROM faces f JOIN episodes e USING (episode_id)
-                WHERE e.status = 'indexed'),
-               (SELECT list(DISTINCT character ORDER BY character) FROM faces f
-                JOIN episodes e USING (episode_id) WHERE e.status = 'indexed')
+               (SELECT coalesce(sum(faces), 0)::BIGINT FROM episode_character_emotions),
+               (SELECT list(DISTINCT character ORDER BY character)
+                FROM episode_character_emotions)
         FROM episodes"""
     ).fetchone()
     return {

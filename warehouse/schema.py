@@ -12,7 +12,7 @@ import duckdb
 # names fewer leaves the others at 0; one that names others cannot write here.
 EMOTIONS = ("happy", "angry", "surprise", "sad", "fear", "disgust", "neutral")
 PROB_COLUMNS = tuple(f"p_{e}" for e in EMOTIONS)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: emotion_seconds, and the views read it
 
 EPISODES = """
 CREATE TABLE episodes (
@@ -75,27 +75,37 @@ CREATE TABLE thumbnails (
 META = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)"""
 
+# Each episode's screen time per character and emotion, written with its faces in the same
+# transaction: the rankings and views add up these few rows instead of every face (at ten
+# million faces, 100 ms a ranking became a few ms: BENCHMARKS.md, "At archive size").
+EMOTION_SECONDS = """
+CREATE TABLE emotion_seconds (
+    episode_id VARCHAR NOT NULL,
+    character VARCHAR NOT NULL,
+    emotion VARCHAR NOT NULL,
+    faces BIGINT NOT NULL,            -- faces rows of this character and emotion
+    seconds DOUBLE NOT NULL,          -- their screen time: sum(faces.seconds)
+    PRIMARY KEY (episode_id, character, emotion)
+)"""
+
+
 # Seconds on screen, not face counts, so that the sampling rate does not change the answer.
 EPISODE_CHARACTER_EMOTIONS = """
-CREATE VIEW episode_character_emotions AS
-SELECT f.episode_id, f.character, f.emotion,
-       count(*) AS faces,
-       sum(f.seconds) AS seconds,
-       sum(f.seconds) / sum(sum(f.seconds)) OVER (PARTITION BY f.episode_id, f.character)
-           AS share
-FROM faces f JOIN episodes e USING (episode_id)
-WHERE e.status = 'indexed'
-GROUP BY f.episode_id, f.character, f.emotion"""
+CREATE OR REPLACE VIEW episode_character_emotions AS
+SELECT s.episode_id, s.character, s.emotion, s.faces, s.seconds,
+       s.seconds / sum(s.seconds) OVER (PARTITION BY s.episode_id, s.character) AS share
+FROM emotion_seconds s JOIN episodes e USING (episode_id)
+WHERE e.status = 'indexed'"""
 
 CHARACTER_EMOTIONS = """
-CREATE VIEW character_emotions AS
-SELECT f.character, f.emotion,
-       count(*) AS faces,
-       sum(f.seconds) AS seconds,
-       sum(f.seconds) / sum(sum(f.seconds)) OVER (PARTITION BY f.character) AS share
-FROM faces f JOIN episodes e USING (episode_id)
+CREATE OR REPLACE VIEW character_emotions AS
+SELECT s.character, s.emotion,
+       sum(s.faces)::BIGINT AS faces,
+       sum(s.seconds) AS seconds,
+       sum(s.seconds) / sum(sum(s.seconds)) OVER (PARTITION BY s.character) AS share
+FROM emotion_seconds s JOIN episodes e USING (episode_id)
 WHERE e.status = 'indexed'
-GROUP BY f.character, f.emotion"""
+GROUP BY s.character, s.emotion"""
 
 STATEMENTS = (
     EPISODES,
@@ -104,6 +114,7 @@ STATEMENTS = (
     EMBEDDINGS,
     THUMBNAILS,
     META,
+    EMOTION_SECONDS,
     EPISODE_CHARACTER_EMOTIONS,
     CHARACTER_EMOTIONS,
 )
@@ -114,6 +125,38 @@ def create(con: duckdb.DuckDBPyConnection) -> None:
     for sql in STATEMENTS:
         con.execute(sql)
     con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+def fill_emotion_seconds(con: duckdb.DuckDBPyConnection, episode_id: str | None = None) -> None:
+    """Add the emotion_seconds rows of one episode (or of every episode) from its faces rows."""
+    where, params = ("WHERE episode_id = ?", [episode_id]) if episode_id else ("", [])
+    con.execute(
+        "INSERT INTO emotion_seconds SELECT episode_id, character, emotion, count(*), "
+        f"sum(seconds) FROM faces {where} GROUP BY ALL",
+        params,
+    )
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a warehouse written by an earlier version up to SCHEMA_VERSION, in one transaction."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    version = int(row[0]) if row else 1
+    if version >= SCHEMA_VERSION:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version < 2:
+            con.execute(EMOTION_SECONDS)
+            fill_emotion_seconds(con)
+            con.execute(EPISODE_CHARACTER_EMOTIONS)
+            con.execute(CHARACTER_EMOTIONS)
+        con.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def is_created(con: duckdb.DuckDBPyConnection) -> bool:

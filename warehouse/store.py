@@ -132,6 +132,7 @@ class Warehouse:
             raise StorageError(f"{self.work_path}: cannot open ({_why(exc)})") from None
         if not schema.is_created(self.con):
             schema.create(self.con)
+        schema.migrate(self.con)
         self.index = self._load_vectors()
 
     # -- reading what is there ---------------------------------------------------------------
@@ -206,6 +207,7 @@ class Warehouse:
             )
             if len(faces):
                 self._insert_faces(record.episode_id, faces, face_ids, track_base)
+                schema.fill_emotion_seconds(con, record.episode_id)
             if len(faces.sample_frame):
                 samples = pa.table(
                     {
@@ -228,6 +230,20 @@ class Warehouse:
         if len(faces) and self.index.ntotal == 0 and self.index.d != faces.embedding.shape[1]:
             self.index = vectors.new_index(faces.embedding.shape[1])
         vectors.add(self.index, face_ids, faces.embedding)
+        self._resize_index()
+
+    def _resize_index(self) -> None:
+        """Exact search becomes IVF at vectors.IVF_FROM; IVF is trained again, with more lists,
+        each time the library has grown vectors.RETRAIN_GROWTH-fold (from the embeddings
+        table, which is the truth)."""
+        n = self.index.ntotal
+        if vectors.is_ivf(self.index):
+            trained = self.index.nlist
+            grown = n >= vectors.RETRAIN_GROWTH * (trained / 4) ** 2
+        else:
+            grown = n >= vectors.IVF_FROM
+        if grown:
+            self.index = rebuild_vectors(self.con, self.index.d)
 
     def _delete(self, episode_id: str) -> np.ndarray:
         old = self.con.execute(
@@ -240,7 +256,7 @@ class Warehouse:
                 "(SELECT face_id FROM faces WHERE episode_id = ?)",
                 [episode_id],
             )
-        for table in ("faces", "samples", "episodes"):
+        for table in ("emotion_seconds", "faces", "samples", "episodes"):
             self.con.execute(f"DELETE FROM {table} WHERE episode_id = ?", [episode_id])
         return old
 
@@ -365,14 +381,12 @@ class Warehouse:
         self.close()
 
 
-def rebuild_vectors(con: duckdb.DuckDBPyConnection, dim: int | None = None):  # noqa: ANN201
-    """A FAISS index of every vector in the `embeddings` table, in face_id order."""
+def rebuild_vectors(con: duckdb.DuckDBPyConnection, dim: int | None = None) -> vectors.Index:
+    """A FAISS index of every vector in the `embeddings` table, of the kind its size calls for."""
     table = con.sql("SELECT face_id, vector FROM embeddings ORDER BY face_id").to_arrow_table()
     ids = table.column("face_id").to_numpy().astype(np.int64)
     if len(ids):
         flat = table.column("vector").combine_chunks().flatten().to_numpy()
         emb = flat.astype(np.float32).reshape(len(ids), -1)
-        index = vectors.new_index(emb.shape[1])
-        vectors.add(index, ids, emb)
-        return index
+        return vectors.sized_index(ids, emb, emb.shape[1])
     return vectors.new_index(dim or 128)

@@ -3,6 +3,12 @@
 Inner product on unit vectors is cosine similarity. The file is always derived: the warehouse's
 `embeddings` table holds the same vectors, and `toon index --rebuild-faiss` makes it again.
 
+The kind of index follows the size. Up to IVF_FROM vectors, exact search (a flat index under
+an id map); from there on, an inverted-file index (IVF: the vectors split into about 4*sqrt(N)
+lists by k-means trained on a sample, NPROBE lists searched per query), which the warehouse
+trains again from its embeddings whenever the library has grown RETRAIN_GROWTH-fold since.
+Both thresholds are measured, not assumed: `bench/scale.py` and BENCHMARKS.md.
+
 Beside `faces.faiss` lies `faces.faiss.sha256` (the format `sha256sum -c` reads): a flipped
 byte that still parses as an index is caught on reading. The two files are renamed one after
 the other, so a reader that lands between the renames sees them disagree for a moment and
@@ -28,6 +34,17 @@ GPU_MIN_QUERIES = 256
 # this far apart, before it calls the file damaged (a writer renames them microseconds apart).
 READ_TRIES = 20
 READ_PAUSE_S = 0.05
+# Where exact search stops being quick enough for one query (BENCHMARKS.md, "At archive size").
+IVF_FROM = 1_000_000
+# Lists searched per query. At ten million faces (12,649 lists) recall@10 against exact search
+# was 0.634 at 16, 0.905 at 32 and 0.996 at 64, in 1.6 ms (bench/scale.py, BENCHMARKS.md).
+NPROBE = 64
+# An IVF index is trained again (more lists) when the library has grown this much since.
+RETRAIN_GROWTH = 4
+# Vectors the k-means of an IVF index learns from: enough for every list, bounded in time.
+TRAIN_PER_LIST = 64
+
+Index = faiss.IndexIDMap2 | faiss.IndexIVF
 
 
 def new_index(dim: int) -> faiss.IndexIDMap2:
@@ -35,9 +52,46 @@ def new_index(dim: int) -> faiss.IndexIDMap2:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def ids_of(index: faiss.IndexIDMap2) -> np.ndarray:
-    """(ntotal,) int64 ids stored in `index`, in insertion order."""
-    return faiss.vector_to_array(index.id_map).astype(np.int64)
+def is_ivf(index: Index) -> bool:
+    return isinstance(index, faiss.IndexIVF)
+
+
+def ids_of(index: Index) -> np.ndarray:
+    """(ntotal,) int64 ids stored in `index` (in insertion order for an exact index, list by
+    list for an IVF one)."""
+    if not is_ivf(index):
+        return faiss.vector_to_array(index.id_map).astype(np.int64)
+    lists = index.invlists
+    parts = [
+        faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).astype(np.int64)
+        for n in range(index.nlist)
+        if lists.list_size(n)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def ivf_index(ids: np.ndarray, vectors: np.ndarray, seed: int = 0) -> faiss.IndexIVFFlat:
+    """An IVF index of (N, D) unit vectors under their ids: about 4*sqrt(N) lists, k-means on
+    at most TRAIN_PER_LIST vectors a list drawn at random (seeded: the same input, the same
+    index)."""
+    n, dim = vectors.shape
+    nlist = max(1, int(4 * np.sqrt(n)))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = seed
+    take = np.random.default_rng(seed).permutation(n)[: TRAIN_PER_LIST * nlist]
+    index.train(np.ascontiguousarray(vectors[np.sort(take)], np.float32))
+    index.nprobe = NPROBE
+    add(index, ids, vectors)
+    return index
+
+
+def sized_index(ids: np.ndarray, vectors: np.ndarray, dim: int) -> Index:
+    """The index the size calls for (see the module's notes), holding `vectors` under `ids`."""
+    if len(ids) >= IVF_FROM:
+        return ivf_index(ids, vectors)
+    index = new_index(dim)
+    add(index, ids, vectors)
+    return index
 
 
 def add(index: faiss.IndexIDMap2, ids: np.ndarray, vectors: np.ndarray) -> None:
@@ -140,9 +194,9 @@ def read(path: Path) -> faiss.IndexIDMap2:
         raise ValueError(
             f"{path}: not a FAISS index ({_first_line(exc)}); {_rebuild_hint(path)}"
         ) from None
-    if not isinstance(index, faiss.IndexIDMap2):
+    if not isinstance(index, faiss.IndexIDMap2 | faiss.IndexIVF):
         index = faiss.downcast_index(index)
-    if not isinstance(index, faiss.IndexIDMap2):
+    if not isinstance(index, faiss.IndexIDMap2 | faiss.IndexIVF):
         raise ValueError(f"{path}: not an id-mapped FAISS index; {_rebuild_hint(path)}")
     return index
 

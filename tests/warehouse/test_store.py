@@ -20,8 +20,11 @@ import pytest
 from tests.conftest import ROOT
 from tests.warehouse.conftest import (
     SHA,
+    WORLD,
+    WORLD_FAILED,
     Face,
     assert_index_matches_faces,
+    build,
     episode_faces,
     jpeg,
     probs_of,
@@ -454,3 +457,54 @@ def test_views_weight_by_seconds_and_skip_failed_episodes(
     connect, folder: str, sql: str, expected: list[tuple]
 ) -> None:
     assert rows(connect(folder), sql) == expected
+
+
+# -- a warehouse written by the first schema -----------------------------------------------------
+
+# The first schema's views: they added up every face.
+V1_VIEWS = (
+    """CREATE OR REPLACE VIEW episode_character_emotions AS
+    SELECT f.episode_id, f.character, f.emotion, count(*) AS faces, sum(f.seconds) AS seconds,
+           sum(f.seconds) / sum(sum(f.seconds)) OVER (PARTITION BY f.episode_id, f.character)
+               AS share
+    FROM faces f JOIN episodes e USING (episode_id) WHERE e.status = 'indexed'
+    GROUP BY f.episode_id, f.character, f.emotion""",
+    """CREATE OR REPLACE VIEW character_emotions AS
+    SELECT f.character, f.emotion, count(*) AS faces, sum(f.seconds) AS seconds,
+           sum(f.seconds) / sum(sum(f.seconds)) OVER (PARTITION BY f.character) AS share
+    FROM faces f JOIN episodes e USING (episode_id) WHERE e.status = 'indexed'
+    GROUP BY f.character, f.emotion""",
+)
+
+
+def answers(folder: Path) -> list:
+    from warehouse import queries
+
+    with reader.connect(folder) as con:
+        return [
+            queries.rank(con, "happy"),
+            queries.rank(con, "angry", "character-episode"),
+            queries.character_emotions(con),
+            queries.overview(con),
+            rows(con, "SELECT * FROM episode_character_emotions ORDER BY ALL"),
+        ]
+
+
+def test_a_first_schema_warehouse_is_read_and_then_migrated(tmp_path: Path) -> None:
+    expected = answers(build(tmp_path / "new", WORLD, WORLD_FAILED))
+    old = build(tmp_path / "old", WORLD, WORLD_FAILED)
+    with duckdb.connect(str(old / ".work" / SNAPSHOT)) as con:  # back to the first schema
+        con.execute("DROP VIEW episode_character_emotions")
+        con.execute("DROP VIEW character_emotions")
+        con.execute("DROP TABLE emotion_seconds")
+        for view in V1_VIEWS:
+            con.execute(view)
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    (old / SNAPSHOT).unlink()
+    (old / ".work" / SNAPSHOT).rename(old / SNAPSHOT)  # published as such, as it was
+
+    assert answers(old) == expected  # readers answer the same from the old views
+    with Warehouse(old) as wh:  # the writer migrates it
+        assert rows(wh.con, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+        wh.publish()
+    assert answers(old) == expected
