@@ -12,7 +12,9 @@ Each call builds a throwaway DuckDB session and layers four defences:
    the memory limit fails instead of writing files) and ``lock_configuration=true``, so neither
    ``SET`` nor a setting ``PRAGMA`` can undo any of it.
 4. **Limits.** A timer thread calls ``connection.interrupt()`` at the time limit, and at most
-   ``max_rows`` rows are fetched.
+   ``max_rows`` rows are fetched, as Arrow batches whose size is counted before any becomes
+   Python objects: a result over ``max_bytes`` (one row holding a list of tens of millions of
+   numbers, say, which would become gigabytes of Python objects) is refused.
 
 Why not ``duckdb.connect(path, read_only=True, config=...)``: DuckDB caches one instance per
 file in a process and refuses a second connection to a file already open with another
@@ -42,6 +44,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 # The snapshot's catalogue name inside the session; fixed, so a file named memory.duckdb or
 # temp.duckdb cannot collide with DuckDB's own catalogues.
@@ -75,6 +78,8 @@ class SandboxLimits:
         memory_limit: DuckDB memory limit for the session, e.g. ``"1GB"``.
         max_rows: Rows returned at most; ``QueryResult.truncated`` says when more existed.
         threads: DuckDB worker threads for the session.
+        max_bytes: Size of the returned rows at most (as Arrow batches); a larger result is
+            refused, not cut.
     """
 
     # Room for heavy joins and aggregates over a snapshot, while a runaway query cannot
@@ -86,6 +91,8 @@ class SandboxLimits:
     max_rows: int = 10_000
     # Two cores keep a query quick without one user taking the whole server.
     threads: int = 2
+    # The rows returned, as Arrow holds them; as Python objects they take several times this.
+    max_bytes: int = 64 * 2**20
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -96,6 +103,8 @@ class SandboxLimits:
             raise ValueError(f"max_rows must be >= 1, got {self.max_rows}")
         if self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
+        if self.max_bytes < 1:
+            raise ValueError(f"max_bytes must be >= 1, got {self.max_bytes}")
 
 
 @dataclass(frozen=True)
@@ -274,9 +283,14 @@ def _run_within_limits(
     started = time.monotonic()
     timer.start()
     try:
-        cursor = connection.execute(statement)
-        description = cursor.description or []
-        rows = cursor.fetchmany(limits.max_rows + 1) if description else []
+        if statement.type == duckdb.StatementType.SELECT:  # streamed, counted in bytes
+            relation = connection.sql(statement.query)
+            description = [(name,) for name in relation.columns]
+            rows = _fetch(relation, limits)
+        else:  # EXPLAIN, PRAGMA: a few rows of text
+            cursor = connection.execute(statement)
+            description = cursor.description or []
+            rows = cursor.fetchmany(limits.max_rows + 1) if description else []
     except duckdb.Error as error:
         if stopped.is_set():
             raise SandboxError(
@@ -292,6 +306,31 @@ def _run_within_limits(
         truncated=len(rows) > limits.max_rows,
         seconds=time.monotonic() - started,
     )
+
+
+# Rows per Arrow batch while fetching: small enough that the size check comes early.
+_BATCH_ROWS = 1024
+
+
+def _fetch(relation: duckdb.DuckDBPyRelation, limits: SandboxLimits) -> list[tuple]:
+    """Up to ``max_rows + 1`` rows, streamed as Arrow batches and counted in bytes before they
+    become Python values (converted by DuckDB itself: the values ``fetchall`` gives)."""
+    reader = relation.to_arrow_reader(_BATCH_ROWS)
+    batches, rows, size = [], 0, 0
+    for batch in reader:
+        size += batch.nbytes
+        if size > limits.max_bytes:
+            raise SandboxError(
+                f"the result is over {limits.max_bytes / 2**20:g} MB (the size limit); "
+                "select fewer rows or columns, or aggregate"
+            )
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows > limits.max_rows:
+            break
+    table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, limits.max_rows + 1)
+    with duckdb.connect() as convert:
+        return convert.from_arrow(table).fetchall()
 
 
 def _unique_names(names: list[str]) -> tuple[str, ...]:

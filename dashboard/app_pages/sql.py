@@ -42,8 +42,9 @@ st.title("SQL")
 st.caption(
     "Read-only: one SELECT at a time, no files, no settings, "
     f"{SandboxLimits().time_limit_s:g} s and {SandboxLimits().memory_limit} at most, "
-    f"{SandboxLimits().max_rows:,} rows shown. Tables: episodes, faces, samples, embeddings, "
-    "thumbnails, emotion_seconds, meta; views: episode_character_emotions, character_emotions."
+    f"{SandboxLimits().max_rows:,} rows and {SandboxLimits().max_bytes // 2**20} MB shown. "
+    "Tables: episodes, faces, samples, embeddings, thumbnails, emotion_seconds, meta; views: "
+    "episode_character_emotions, character_emotions."
 )
 example = st.selectbox("Examples that teach the schema", list(EXAMPLES))
 sql = st.text_area("Query", value=EXAMPLES[example], height=160, key=f"sql-{example}")

@@ -28,6 +28,7 @@ ATTACKS = [
     ("RESET lock_configuration", "SET statements are not allowed"),
     ("SET memory_limit = '100GB'", "SET statements are not allowed"),
     ("select 1; COPY (SELECT 1) TO '{dir}/x.csv'", "exactly one SQL statement is allowed, got 2"),
+    ("SELECT range(20000000) AS l", "the result is over 64 MB (the size limit)"),  # one huge row
 ]
 ENDLESS = "SELECT sum(range) FROM range(1000000000000)"  # 1e12 rows: stopped at the time limit
 TEN_MILLION = "SELECT * FROM range(10000000)"  # 10 million rows: the first max-rows shown

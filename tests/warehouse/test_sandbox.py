@@ -299,6 +299,7 @@ def test_refuses_a_missing_or_foreign_file(tmp_path: Path, make, message: str) -
         ({"memory_limit": " "}, pytest.raises(ValueError, match="memory_limit must be a size")),
         ({"max_rows": 0}, pytest.raises(ValueError, match="max_rows must be >= 1")),
         ({"threads": 0}, pytest.raises(ValueError, match="threads must be >= 1")),
+        ({"max_bytes": 0}, pytest.raises(ValueError, match="max_bytes must be >= 1")),
     ],
 )
 def test_limits_are_validated(changes: dict, expectation) -> None:
@@ -322,3 +323,18 @@ def test_a_bad_memory_limit_is_a_value_error(snapshot: Path) -> None:
 def test_query_result_is_validated(columns: tuple, rows: list, expectation) -> None:
     with expectation:
         QueryResult(columns=columns, rows=rows, truncated=False, seconds=0.0)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT repeat('x', 10000) AS s FROM range(200)",  # 2 MB of rows, under max_rows
+        "SELECT range(1000000) AS l",  # one row, a list of a million numbers
+    ],
+)
+def test_a_result_over_the_size_limit_is_refused(snapshot: Path, sql: str) -> None:
+    with pytest.raises(SandboxError, match=r"^the result is over 1 MB \(the size limit\); "):
+        run_sql(snapshot, sql, SandboxLimits(max_bytes=2**20))
+    small = run_sql(snapshot, "SELECT repeat('x', 10000) AS s FROM range(50)")
+    assert (len(small.rows), small.truncated) == (50, False)
+    assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
