@@ -205,18 +205,22 @@ class RayEngine:
 
         for _ in range(in_flight):
             submit()
-        while window:
-            job, ref, t0 = window.popleft()
-            if progress:
-                progress.episode(job.path, 0)
-            try:
-                analysis = ray.get(ref)
-            except ray.exceptions.RayError as exc:  # the retries ran out: the episode fails alone
-                analysis = Analysis(
-                    None, None, f"lost on the cluster ({reason(exc)})", time.perf_counter() - t0
-                )
-            submit()
-            yield analysis
+        try:
+            while window:
+                job, ref, t0 = window.popleft()
+                if progress:
+                    progress.episode(job.path, 0)
+                try:
+                    analysis = ray.get(ref)
+                except ray.exceptions.RayError as exc:  # retries ran out: the episode fails alone
+                    analysis = Analysis(
+                        None, None, f"lost on the cluster ({reason(exc)})", time.perf_counter() - t0
+                    )
+                submit()
+                yield analysis
+        finally:  # the writer stopped early (a full disk, Ctrl+C): free the cluster
+            for _, ref, _ in window:
+                ray.cancel(ref, force=True)
 
 
 def make_engine(name: str, indexer: Indexer, ray_address: str | None = None) -> Engine:

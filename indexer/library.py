@@ -135,9 +135,10 @@ class _Step:
 def _plan(
     videos: list[Path], known: list[KnownEpisode], indexer: Indexer, reindex: bool
 ) -> Iterator[_Step]:
-    """What to do with each file, decided in order as if each earlier one had been stored: a
-    second copy of a file planned earlier is skipped, and no two files get one id. Lazily: a
-    file is read (hashed) only when an engine is ready for it."""
+    """What to do with each file, decided in order; no two files get one id. A file planned
+    here is not yet indexed (its pass may fail), so a second copy of it is planned too, and the
+    writer skips it if the first was stored. Lazily: a file is read (hashed) only when an
+    engine is ready for it."""
     known = list(known)
     for video in videos:
         path = video.resolve()
@@ -160,11 +161,7 @@ def _plan(
             continue
         yield _Step(path, episode_id, job=Job(path, episode_id, sha))
         known = [k for k in known if k.episode_id != episode_id]
-        known.append(
-            KnownEpisode(
-                episode_id, str(path), sha, "indexed", indexer.model_sha256, indexer.cascades.sha256
-            )
-        )
+        known.append(KnownEpisode(episode_id, str(path), sha, "planned", None, None))
 
 
 class _Schedule:
@@ -217,18 +214,28 @@ def index_library(
     outcomes: list[Outcome] = []
     if progress:
         progress.started(len(videos))
+    analyses: Iterator[Analysis] | None = None
     with Warehouse(warehouse_dir) as wh:
         try:
             wh.set_cast(indexer.cascades.characters)
             schedule = _Schedule(_plan(videos, wh.known(), indexer, reindex))
             analyses = engine.run(schedule.jobs(), progress)
+            stored: dict[str, str] = {}  # sha256 -> episode_id of what this run indexed
             for step in schedule.steps():
                 if step.skipped:
                     outcome = Outcome(str(step.path), step.episode_id, "skipped", step.skipped)
                 elif step.unreadable is not None:
                     outcome = _store_failed(wh, step, None, reason(step.unreadable), 0.0)
                 else:
-                    outcome = _store(wh, indexer, step, next(analyses))
+                    analysis = next(analyses)
+                    first = stored.get(step.job.sha256)
+                    if first is not None:  # a copy of a file indexed a moment ago
+                        why = f"same content as episode {first}"
+                        outcome = Outcome(str(step.path), first, "skipped", why)
+                    else:
+                        outcome = _store(wh, indexer, step, analysis)
+                    if outcome.status == "indexed":
+                        stored[step.job.sha256] = step.episode_id
                 outcomes.append(outcome)
                 if outcome.status != "skipped":
                     wh.publish()
@@ -239,6 +246,9 @@ def index_library(
             stopped = str(exc)
         else:
             stopped = None
+        finally:
+            if analyses is not None:
+                analyses.close()  # an engine stops what it still has running
     return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir), stopped)
 
 

@@ -197,7 +197,8 @@ def similar(
                 [ids.tolist(), character, character],
             )
         )
-        if len(rows) >= k or fetch >= index.ntotal:
+        # enough rows, every vector seen, or an IVF index that had no more to give
+        if len(rows) >= k or fetch >= index.ntotal or len(ids) < fetch:
             break
         fetch = min(fetch * 4, index.ntotal)
     for r in rows:

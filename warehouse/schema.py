@@ -6,6 +6,8 @@ never rename or drop them.
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 # The emotions every warehouse has a probability column for, in column order. A model that
@@ -155,7 +157,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # a failed disk may refuse this too
+            con.execute("ROLLBACK")
         raise
 
 

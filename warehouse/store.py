@@ -130,10 +130,16 @@ class Warehouse:
         except (duckdb.Error, OSError) as exc:
             self._lock.close()
             raise StorageError(f"{self.work_path}: cannot open ({_why(exc)})") from None
-        if not schema.is_created(self.con):
-            schema.create(self.con)
-        schema.migrate(self.con)
-        self.index = self._load_vectors()
+        try:
+            if not schema.is_created(self.con):
+                schema.create(self.con)
+            schema.migrate(self.con)
+            self.index = self._load_vectors()
+        except (duckdb.Error, OSError) as exc:
+            self.close()
+            if _is_storage(exc):
+                raise StorageError(f"{self.work_path}: cannot write ({_why(exc)})") from exc
+            raise
 
     # -- reading what is there ---------------------------------------------------------------
 

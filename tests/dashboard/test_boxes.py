@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cascades.samples import boxes_by_character
 from dashboard import boxes
@@ -127,7 +128,7 @@ def test_a_box_drawn_in_the_browser_lands_in_the_coco_file(
         who.fill("bunny")
         who.press("Enter")
         canvas = page.locator("canvas.upper-canvas")
-        canvas.wait_for()
+        expect(canvas).to_have_count(1)  # a rerun may briefly show the old one beside it
         page.wait_for_timeout(500)
         box = canvas.bounding_box()
         sx, sy = box["width"] / 640, box["height"] / 360  # the canvas may be drawn scaled
@@ -141,7 +142,7 @@ def test_a_box_drawn_in_the_browser_lands_in_the_coco_file(
         save.click()
         page.get_by_text("Saved").wait_for()
         page.get_by_role("button", name="Save 0 boxes and go on").wait_for()  # the next frame
-        page.locator("canvas.upper-canvas").wait_for()
+        expect(page.locator("canvas.upper-canvas")).to_have_count(1)
         page.screenshot(path=str(screenshots / "boxes.png"), full_page=True)
     finally:
         context.close()

@@ -44,6 +44,7 @@ def library(tmp_path_factory: pytest.TempPathFactory, tiny_episodes: Path) -> Pa
         shutil.copy(f, lib / f.name)
     shutil.copy(sorted(tiny_episodes.glob("*.mp4"))[0], lib / "zz-copy.mp4")
     (lib / "broken.mp4").write_text("not a video\n")
+    (lib / "broken-too.mp4").write_text("not a video\n")  # a copy of a failure fails too
     return lib
 
 
@@ -128,7 +129,7 @@ def test_a_killed_worker_loses_nothing(  # first: the workers are still loading 
     assert [o.status for o in summary.outcomes].count("indexed") == 2
     assert_same(contents(wh), contents(local_run))
     with duckdb.connect(str(wh / "toon.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM episodes").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM episodes").fetchone() == (4,)
 
 
 def test_ray_and_local_store_the_same(
@@ -139,6 +140,7 @@ def test_ray_and_local_store_the_same(
     statuses = {Path(o.path).name: o.status for o in summary.outcomes}
     assert statuses == {
         "broken.mp4": "failed",
+        "broken-too.mp4": "failed",
         "s11-e01.mp4": "indexed",
         "s11-e02.mp4": "indexed",
         "zz-copy.mp4": "skipped",
@@ -152,5 +154,5 @@ def test_toon_index_engine_ray(local_ray, library: Path, local_run: Path, tmp_pa
                              "--json"])  # fmt: skip
     assert rc == 1, err  # broken.mp4 failed, as it does locally
     report = json.loads(out)
-    assert (report["indexed"], report["skipped"], report["failed"]) == (2, 1, 1)
+    assert (report["indexed"], report["skipped"], report["failed"]) == (2, 1, 2)
     assert_same(contents(wh), contents(local_run))
