@@ -140,14 +140,27 @@ _LOADED: dict[tuple, Indexer] = {}  # in a Ray worker: what its previous task lo
 
 
 def _analyse_in_worker(
-    path: str, model_dir: str, cascades_dir: str, settings: PassSettings
+    path: str, model_dir: str, cascades_dir: str, settings: PassSettings, expected: tuple[str, str]
 ) -> Analysis:
-    """The body of a Ray task: load once per worker process, then analyse one file."""
+    """The body of a Ray task: load once per worker process, then analyse one file.
+
+    `expected` is the (model, cascades) sha256 the writer records for every episode; a worker
+    whose folders hold anything else (another machine, another version) fails the episode
+    instead of storing faces that another model made.
+    """
     key = (model_dir, cascades_dir, settings)
     if key not in _LOADED:
         _LOADED.clear()
         _LOADED[key] = Indexer.load(Path(model_dir), Path(cascades_dir), settings)
-    return analyse(Path(path), _LOADED[key])
+    indexer = _LOADED[key]
+    found = (indexer.model_sha256, indexer.cascades.sha256)
+    for what, folder, want, got in zip(
+        ("model", "cascades"), (model_dir, cascades_dir), expected, found, strict=True
+    ):
+        if got != want:
+            why = f"the worker's {what} at {folder} is not the writer's"
+            return Analysis(None, None, f"{why} (sha256 {got[:12]}, not {want[:12]})", 0.0)
+    return analyse(Path(path), indexer)
 
 
 class RayEngine:
@@ -192,6 +205,7 @@ class RayEngine:
     def run(self, jobs: Iterable[Job], progress: Progress | None) -> Iterator[Analysis]:
         ray, ix = self.ray, self.indexer
         todo = iter(jobs)
+        expected = (ix.model_sha256, ix.cascades.sha256)
         window: deque = deque()
         in_flight = 2 * self.cpus  # enough to keep every CPU busy while the writer stores
 
@@ -199,7 +213,7 @@ class RayEngine:
             job = next(todo, None)
             if job is not None:
                 ref = self.task.remote(
-                    str(job.path), str(ix.model_dir), str(ix.cascades_dir), ix.settings
+                    str(job.path), str(ix.model_dir), str(ix.cascades_dir), ix.settings, expected
                 )
                 window.append((job, ref, time.perf_counter()))
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +26,18 @@ def run_toon(args: list[str]) -> tuple[int, str, str]:
         except SystemExit as exc:  # argparse's usage errors
             rc = int(exc.code or 0)
     return rc, out.getvalue(), err.getvalue()
+
+
+def start_python(code: str, *args: str) -> subprocess.Popen:
+    """`python -c CODE ARGS` started in the repository, its output captured as text: a second
+    process that reads or writes alongside the test."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -122,8 +122,8 @@ class Warehouse:
             self._lock.close()
             raise ValueError(f"{folder}: another process is indexing into this warehouse") from None
         try:
-            for name in (SNAPSHOT, FAISS, vectors.checksum_path(Path(FAISS)).name):
-                vectors.part_path(folder / name).unlink(missing_ok=True)  # a publish cut off
+            for part in (vectors.part_path(folder / SNAPSHOT), *folder.glob(f"{FAISS}*.part")):
+                part.unlink(missing_ok=True)  # a publish cut off
             if not self.work_path.exists() and (folder / SNAPSHOT).exists():
                 shutil.copyfile(folder / SNAPSHOT, self.work_path)  # adopt a published one
             self.con = duckdb.connect(str(self.work_path))

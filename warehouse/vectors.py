@@ -10,9 +10,9 @@ trains again from its embeddings whenever the library has grown RETRAIN_GROWTH-f
 Both thresholds are measured, not assumed: `bench/scale.py` and BENCHMARKS.md.
 
 Beside `faces.faiss` lies `faces.faiss.sha256` (the format `sha256sum -c` reads): a flipped
-byte that still parses as an index is caught on reading. The two files are renamed one after
-the other, so a reader that lands between the renames sees them disagree for a moment and
-reads again; a damaged file disagrees every time.
+byte that still parses as an index is caught on reading. While a writer swaps the index the
+checksum file lists the old digest and the new one, so a reader, or a writer killed between
+two renames, never finds a sound index rejected; a damaged file disagrees every time.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from pathlib import Path
+from typing import BinaryIO
 
 import faiss
 import numpy as np
@@ -30,10 +30,9 @@ import numpy as np
 SINGLE_QUERY_THREADS = 1
 # Below this many queries at once, copying the index to a GPU costs more than it saves.
 GPU_MIN_QUERIES = 256
-# A reader that finds the file and its checksum disagreeing reads both again this many times,
-# this far apart, before it calls the file damaged (a writer renames them microseconds apart).
+# A reader that finds the file and its checksum disagreeing while a writer keeps replacing them
+# reads both again at most this many times before it calls the file damaged.
 READ_TRIES = 20
-READ_PAUSE_S = 0.05
 # Where exact search stops being quick enough for one query (BENCHMARKS.md, "At archive size").
 IVF_FROM = 1_000_000
 # Lists searched per query. At ten million faces (12,649 lists) recall@10 against exact search
@@ -124,25 +123,46 @@ def checksum_path(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
-def part_path(path: Path) -> Path:
+def part_path(path: Path, step: str = "") -> Path:
     """The temporary name a file is written under before it is renamed into place."""
-    return path.with_name(path.name + ".part")
+    return path.with_name(f"{path.name}{step}.part")
 
 
-def stage(index: faiss.IndexIDMap2, path: Path) -> list[tuple[Path, Path]]:
-    """Write `index` and its checksum under temporary names, fsynced.
+def stage(index: Index, path: Path) -> list[tuple[Path, Path]]:
+    """Write `index` and its checksums under temporary names, fsynced; the index is hashed as
+    it is written (one pass, no copy in memory).
 
-    Returns the (temporary, final) pairs to rename, index first. On failure (a full disk:
-    faiss raises RuntimeError) the temporary files are removed and the error goes on.
+    Returns the (temporary, final) pairs to rename, in this order: a checksum file that accepts
+    both the published index and the new one (not when the published one has no checksum), the
+    new index, then its checksum alone. At every moment between the renames the checksum file
+    accepts the index beside it, so a writer killed between two of them leaves a pair that
+    reads. On failure (a full disk: faiss raises RuntimeError) the temporary files are removed
+    and the error goes on.
     """
-    pairs = [(part_path(path), path), (part_path(checksum_path(path)), checksum_path(path))]
+    checksum = checksum_path(path)
+    pairs = [(part_path(checksum, ".both"), checksum), (part_path(path), path)]
+    pairs.append((part_path(checksum), checksum))
     try:
-        faiss.write_index(index, str(pairs[0][0]))
-        digest = _sha256(pairs[0][0])
-        pairs[1][0].write_text(f"{digest}  {path.name}\n")
-        for tmp, _ in pairs:
-            with open(tmp, "rb") as f:
+        with open(pairs[1][0], "wb") as f:
+            digest = hashlib.sha256()
+
+            def put(data: bytes) -> int:
+                digest.update(data)
+                return f.write(data)
+
+            faiss.write_index(index, faiss.PyCallbackIOWriter(put))
+            f.flush()
+            os.fsync(f.fileno())
+        new, old = digest.hexdigest(), _accepted(path)
+        both = [new, *sorted((old or set()) - {new})]
+        for (tmp, _), digests in ((pairs[0], both), (pairs[2], [new])):
+            with open(tmp, "w") as f:
+                f.writelines(f"{d}  {path.name}\n" for d in digests)
+                f.flush()
                 os.fsync(f.fileno())
+        if old is None:  # an index without a checksum is read unchecked: swap it, then add one
+            pairs[0][0].unlink()
+            del pairs[0]
     except BaseException:
         for tmp, _ in pairs:
             tmp.unlink(missing_ok=True)
@@ -150,46 +170,56 @@ def stage(index: faiss.IndexIDMap2, path: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def write(index: faiss.IndexIDMap2, path: Path) -> None:
+def write(index: Index, path: Path) -> None:
     """Replace `path` and its checksum: temporary files, fsync, rename."""
     for tmp, final in stage(index, path):
         os.replace(tmp, final)
 
 
-def _sha256(path: Path) -> str:  # model.store has one too; the warehouse imports none of ours
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _expected(path: Path) -> str | None:
-    """The checksum written beside `path`; None when there is none (written without one)."""
+def _accepted(path: Path) -> frozenset[str] | None:
+    """The digests the checksum file beside `path` accepts (two while a writer swaps the
+    index); None when there is none (an index written without one)."""
     try:
-        return checksum_path(path).read_text().split()[0]
-    except (FileNotFoundError, IndexError):
+        text = checksum_path(path).read_text()
+    except FileNotFoundError:
         return None
+    return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
 
 
-def read(path: Path) -> faiss.IndexIDMap2:
+def read(path: Path) -> Index:
     """Load an index written by `write`; ValueError naming the file when it is not one, or
-    when it does not match its checksum."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such FAISS index; {_rebuild_hint(path)}")
+    when it does not match its checksum.
+
+    The file is opened once, hashed, and deserialised from that same open file, so the bytes
+    checked are the bytes loaded even while a writer renames a new index into place. Because
+    the checksum file accepts the index beside it at every moment, a mismatch that persists
+    while neither file changes is damage; a mismatch caused by a writer passing by is read again.
+    """
+    seen = None
     for _ in range(READ_TRIES):
-        expected = _expected(path)
-        data = path.read_bytes()  # one open: the bytes of one version, renamed or not
-        if expected is None or hashlib.sha256(data).hexdigest() == expected:
-            break
-        time.sleep(READ_PAUSE_S)
-    else:
-        raise ValueError(
-            f"{path}: damaged (its bytes do not match {checksum_path(path).name}); "
-            f"{_rebuild_hint(path)}"
-        )
+        before = _accepted(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such FAISS index; {_rebuild_hint(path)}")
+        with path.open("rb") as f:
+            after = _accepted(path)
+            now = (os.fstat(f.fileno()).st_ino, after)
+            if now == seen:  # the same file, the same checksum, still disagreeing: damage
+                break
+            seen = now
+            if before is None and after is None:  # written without a checksum
+                return _deserialise(path, f)
+            if hashlib.file_digest(f, "sha256").hexdigest() in (before or set()) | (after or set()):
+                f.seek(0)
+                return _deserialise(path, f)
+    raise ValueError(
+        f"{path}: damaged (its bytes do not match {checksum_path(path).name}); "
+        f"{_rebuild_hint(path)}"
+    )
+
+
+def _deserialise(path: Path, f: BinaryIO) -> Index:
     try:
-        index = faiss.deserialize_index(np.frombuffer(data, np.uint8))
+        index = faiss.read_index(faiss.PyCallbackIOReader(f.read))
     except RuntimeError as exc:
         raise ValueError(
             f"{path}: not a FAISS index ({_first_line(exc)}); {_rebuild_hint(path)}"

@@ -4,6 +4,7 @@ mid-episode costs a retry, not the episode."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from indexer.engines import RayEngine
+from indexer.finder import CascadeSet
 from indexer.library import index_library
 from tests.conftest import run_toon
 from warehouse import reader, vectors
@@ -156,3 +158,23 @@ def test_toon_index_engine_ray(local_ray, library: Path, local_run: Path, tmp_pa
     report = json.loads(out)
     assert (report["indexed"], report["skipped"], report["failed"]) == (2, 1, 2)
     assert_same(contents(wh), contents(local_run))
+
+
+def test_a_worker_with_other_cascades_fails_each_episode(  # last: the workers load anew
+    local_ray, library: Path, indexer, tmp_path: Path
+) -> None:
+    """Workers load the folders they are pointed at; what they load must be what the writer
+    records (its sha256) or the episode fails, said so, and nothing is stored from it."""
+    other = tmp_path / "cascades"
+    other.mkdir()
+    for f in indexer.cascades_dir.glob("tom.*"):  # one character less: another cascade set
+        shutil.copy(f, other / f.name)
+    pointed = dataclasses.replace(indexer, cascades_dir=other)
+    summary = index_library([library], tmp_path / "wh", pointed, engine=RayEngine(pointed))
+    assert [o.status for o in summary.outcomes] == ["failed"] * 5
+    assert {o.reason for o in summary.outcomes} == {
+        f"the worker's cascades at {other} is not the writer's "
+        f"(sha256 {CascadeSet.load(other).sha256[:12]}, not {indexer.cascades.sha256[:12]})"
+    }
+    with reader.connect(tmp_path / "wh") as con:
+        assert con.execute("SELECT count(*) FROM faces").fetchone() == (0,)

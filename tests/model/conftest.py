@@ -5,11 +5,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TOON
+from tests.conftest import TOON, run_toon
 
 
 def run(*args: object) -> subprocess.CompletedProcess:
     return subprocess.run([*TOON, *map(str, args)], capture_output=True, text=True, timeout=900)
+
+
+def run_here(*args: object) -> subprocess.CompletedProcess:
+    """`toon ARGS` in this process, where TensorFlow is already loaded: for the runs a test
+    expects to be refused, which would otherwise spend seconds starting it each time."""
+    rc, out, err = run_toon([str(a) for a in args])
+    return subprocess.CompletedProcess(list(args), rc, out, err)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 
 from model.store import EmotionModel, sha256
 from synth import EMOTIONS
-from tests.model.conftest import run
+from tests.model.conftest import run, run_here
 
 MODEL_FILES = {
     "model.keras",
@@ -79,7 +79,7 @@ def test_classify(toon_model: Path, faces_dir: Path) -> None:
     for r in rows:
         assert r["emotion"] in EMOTIONS and r["character"] in ("tom", "jerry", "other")
         assert abs(sum(r["probabilities"].values()) - 1) < 1e-3
-    text = run("classify", toon_model, images[0])
+    text = run_here("classify", toon_model, images[0])
     assert text.returncode == 0 and str(images[0]) in text.stdout
 
 
@@ -114,7 +114,7 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
 
     # A finished table is not touched by a new comparison into the same folder.
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    res = run(*args, "--runs", 3, "--json")
+    res = run_here(*args, "--runs", 3, "--json")
     assert res.returncode == 2 and "--resume" in res.stderr and res.stderr.count("\n") == 1
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     # --resume adds the missing runs and keeps the rest.
@@ -130,7 +130,7 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
         "run 1", "run 2", "run 3",
     }  # fmt: skip
     # Other settings, or a folder without its curves file, are refused untouched.
-    res = run(*args[:-1], 2, "--runs", 4, "--resume")
+    res = run_here(*args[:-1], 2, "--runs", 4, "--resume")
     assert res.returncode == 2 and "other settings" in res.stderr
     # A run whose curves were not kept keeps its row; the curves drawn are the kept ones.
     kept = json.loads((tmp_path / "histories.json").read_text())
@@ -148,7 +148,7 @@ def test_seed_network_and_optimizer_table(faces_dir: Path, tmp_path: Path) -> No
     }  # fmt: skip
     (tmp_path / "histories.json").unlink()
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    res = run(*args, "--runs", 5, "--resume")
+    res = run_here(*args, "--runs", 5, "--resume")
     assert res.returncode == 2 and "cannot resume" in res.stderr and res.stderr.count("\n") == 1
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
@@ -202,7 +202,7 @@ def test_train_errors_leave_the_old_model(
         data = tmp_path / "data"
         make(data)
     before = (toon_model / "model.sha256").read_text()
-    res = run("train", data, "--out", toon_model, "--epochs", 1, *args)
+    res = run_here("train", data, "--out", toon_model, "--epochs", 1, *args)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and message in res.stderr
     assert (toon_model / "model.sha256").read_text() == before
@@ -216,9 +216,9 @@ def test_a_damaged_model_is_refused(toon_model: Path, tmp_path: Path, faces_dir:
     shutil.copytree(toon_model, copy)
     with (copy / "model.keras").open("ab") as f:
         f.write(b"x")
-    res = run("evaluate", copy, faces_dir)
+    res = run_here("evaluate", copy, faces_dir)
     assert res.returncode == 2 and "does not match model.sha256" in res.stderr
-    res = run("classify", tmp_path / "nothing", faces_dir / "x.png")
+    res = run_here("classify", tmp_path / "nothing", faces_dir / "x.png")
     assert res.returncode == 2 and "not a model folder" in res.stderr
 
 
@@ -318,7 +318,7 @@ def test_fine_tune_from_labels_of_a_few_emotions(
     assert {k: v for k, v in counts.items() if v} == {"happy": 5, "sad": 5, "nonface": 2}
     (labels / "tom" / "sad").rename(labels / "tom" / "joy")
     (labels / "tom" / "happy").rename(labels / "tom" / "glee")
-    res = run("train", labels, "--out", tmp_path / "none", "--epochs", 1, "--init", toon_model)
+    res = run_here("train", labels, "--out", tmp_path / "none", "--epochs", 1, "--init", toon_model)
     assert res.returncode == 2 and "no images of" in res.stderr
 
 
@@ -347,7 +347,7 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
         (["--characters", "cat,cat"], "needs one or more distinct names, got 'cat,cat'"),
         (["--characters", "cat,mouse", "--arch", "seed"], "--characters needs --arch toon"),
     ]:
-        res = run("train", data, "--out", tmp_path / "no", "--epochs", 1, *args)
+        res = run_here("train", data, "--out", tmp_path / "no", "--epochs", 1, *args)
         assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
         assert message in res.stderr and not (tmp_path / "no").exists()
 
@@ -379,7 +379,7 @@ def test_a_new_cast_from_a_start(faces_dir: Path, toon_model: Path, tmp_path: Pa
     (data / "unlabelled").mkdir()
     one = next((faces_dir / "tom" / "sad").glob("*.png"))
     (data / "unlabelled" / one.name).write_bytes(one.read_bytes())
-    res = run("train", data, "--out", tmp_path / "no", *args)
+    res = run_here("train", data, "--out", tmp_path / "no", *args)
     assert res.returncode == 2 and "needs a folder of the cast above it" in res.stderr
     assert not (tmp_path / "no").exists()
 
@@ -387,7 +387,7 @@ def test_a_new_cast_from_a_start(faces_dir: Path, toon_model: Path, tmp_path: Pa
 def test_fine_tune_refuses_a_model_of_other_emotions(
     toon_model: Path, faces_dir: Path, tmp_path: Path
 ) -> None:
-    res = run(
+    res = run_here(
         "train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, "--init", toon_model,
         "--classes", "happy,sad",
     )  # fmt: skip
@@ -407,7 +407,7 @@ def test_fine_tune_refuses_a_model_of_other_emotions(
 def test_train_rejects_bad_settings(
     args: list, message: str, faces_dir: Path, tmp_path: Path
 ) -> None:
-    res = run("train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, *args)
+    res = run_here("train", faces_dir, "--out", tmp_path / "m", "--epochs", 1, *args)
     assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
     assert message in res.stderr and not (tmp_path / "m").exists()
 

@@ -18,14 +18,13 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from model.store import sha256 as file_sha256
-from tests.conftest import ROOT, TOON, run_toon
+from tests.conftest import ROOT, TOON, run_toon, start_python
 from warehouse import reader, vectors
 
 KILLS = 20
@@ -158,13 +157,7 @@ def test_killed_at_random_moments_loses_nothing(tmp_path: Path, versions) -> Non
     version = 0
     for f in versions[version]:
         shutil.copy(f, lib / f.name.split("-")[-1])  # e01.mp4 ...: the same paths, both versions
-    readers = subprocess.Popen(
-        [sys.executable, "-c", READER, str(wh), str(stop)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    readers = start_python(READER, str(wh), str(stop))
     rng = random.Random(SEED)
     killed, moments = 0, []
     try:

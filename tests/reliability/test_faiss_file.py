@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +13,7 @@ import faiss
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, run_toon
+from tests.conftest import run_toon, start_python
 from warehouse import reader, vectors
 
 REWRITES = 1000
@@ -60,13 +58,7 @@ print(n)
 def test_a_reader_never_fails_while_the_file_is_rewritten(tmp_path: Path) -> None:
     path = tmp_path / "faces.faiss"
     vectors.write(vectors.new_index(64), path)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), str(REWRITES)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    writer = start_python(WRITER, str(path), str(REWRITES))
     reads, failures, sizes = 0, [], set()
     deadline = time.monotonic() + 300
     while writer.poll() is None and time.monotonic() < deadline:

@@ -73,6 +73,38 @@ def test_write_then_read_is_the_same_index(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["faces.faiss", "faces.faiss.sha256"]
 
 
+@pytest.mark.parametrize("renamed", [0, 1, 2, 3])
+def test_a_writer_stopped_between_renames_leaves_a_pair_that_reads(
+    tmp_path: Path, renamed: int
+) -> None:
+    """Killed after any number of its renames, the writer leaves the old index or the new one,
+    each accepted by the checksum file beside it, and nothing damaged."""
+    path = tmp_path / "faces.faiss"
+    vectors.write(index_of([7, 3]), path)
+    staged = vectors.stage(index_of([7, 3, 9]), path)
+    assert len(staged) == 3
+    for tmp, final in staged[:renamed]:
+        tmp.replace(final)
+    expected = [7, 3, 9] if renamed >= 2 else [7, 3]
+    assert vectors.ids_of(vectors.read(path)).tolist() == expected
+    lines = vectors.checksum_path(path).read_text().splitlines()
+    assert len(lines) == (2 if renamed in (1, 2) else 1)  # both digests only mid-swap
+    assert all(line.endswith("  faces.faiss") for line in lines)
+
+
+def test_a_damaged_file_is_hashed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing changes while the file and its checksum disagree: damage, said at once."""
+    path = tmp_path / "faces.faiss"
+    vectors.write(index_of([7, 3]), path)
+    path.write_bytes(path.read_bytes()[:-1] + b"\x01")
+    hashed = []
+    digest = vectors.hashlib.file_digest
+    monkeypatch.setattr(vectors.hashlib, "file_digest", lambda *a: hashed.append(1) or digest(*a))
+    with pytest.raises(ValueError, match=r"faces.faiss: damaged \(its bytes do not match"):
+        vectors.read(path)
+    assert hashed == [1]
+
+
 @pytest.mark.parametrize(
     ("content", "expectation"),
     [
