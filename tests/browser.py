@@ -150,6 +150,16 @@ def wait_for_results(page, k: int) -> None:  # noqa: ANN001
     assert loaded_images(page) == k + 1
 
 
+def memory_mb(pid: int, field: str) -> float:
+    """A /proc/PID/status figure (VmRSS: now, VmHWM: the peak) in MB."""
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in lines if line.startswith(f"{field}:")).split()[1]) / 1024
+
+
+def reset_peak(pid: int) -> None:
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
+
+
 def run_query(page, sql: str) -> None:  # noqa: ANN001
     """Type `sql` on the SQL page and press Run."""
     box = page.get_by_label("Query")

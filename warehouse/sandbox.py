@@ -34,6 +34,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
+import os
+import pickle
+import resource
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -66,7 +71,12 @@ _HINTS = {
 }
 
 # Applied after the ATTACH (which needs external access), before any user SQL, in this order.
-_LOCKDOWN = ("SET enable_external_access = false", "SET lock_configuration = true")
+# The progress bar is off: it draws on stdout, where --json and a child's answer go.
+_LOCKDOWN = (
+    "SET enable_progress_bar = false",
+    "SET enable_external_access = false",
+    "SET lock_configuration = true",
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,8 @@ class SandboxLimits:
         threads: DuckDB worker threads for the session.
         max_bytes: Size of the returned rows at most (as Arrow batches); a larger result is
             refused, not cut.
+        process_bytes: Resident memory of the process ``run_sql_apart`` runs a query in;
+            past it that process is killed and the query refused.
     """
 
     # Room for heavy joins and aggregates over a snapshot, while a runaway query cannot
@@ -93,6 +105,10 @@ class SandboxLimits:
     threads: int = 2
     # The rows returned, as Arrow holds them; as Python objects they take several times this.
     max_bytes: int = 64 * 2**20
+    # The resident memory of a query run apart (run_sql_apart): DuckDB's memory limit, the
+    # rows as Python objects and the interpreter (about 110 MB) fit; DuckDB's untracked
+    # allocations (one row of 100 million numbers took 6.9 GB past its limit) do not.
+    process_bytes: int = 3 * 2**29
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -105,6 +121,8 @@ class SandboxLimits:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
         if self.max_bytes < 1:
             raise ValueError(f"max_bytes must be >= 1, got {self.max_bytes}")
+        if self.process_bytes < 1:
+            raise ValueError(f"process_bytes must be >= 1, got {self.process_bytes}")
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,103 @@ def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -
         return _run_within_limits(connection=connection, statement=statement, limits=limits)
     finally:
         connection.close()
+
+
+# Seconds a child gets beyond the time limit to start (Python and DuckDB) and to answer.
+_GRACE_S = 5.0
+# How often the parent looks at the child's memory: DuckDB grew an untracked list by about
+# 0.25 GB a second on a 2-core machine, so the child overshoots the cap by a few MB at most.
+_WATCH_S = 0.02
+
+# The child: read (database, sql, limits) from stdin, run, write the outcome.
+_CHILD = "from warehouse.sandbox import _child_main; _child_main()"
+
+
+def run_sql_apart(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -> QueryResult:
+    """``run_sql`` in a child process that is killed once its resident memory passes
+    ``limits.process_bytes``: for a server shared by several people, where one query must not
+    take the memory the others need (DuckDB's own limit does not cover everything: the Arrow
+    buffers of a row holding a list of 20 million numbers took 1.7 GB past it).
+
+    The child is a fresh interpreter (about 0.3 s to start) that loads this module only, and
+    is killed if it has not answered by the time limit plus ``_GRACE_S``. Raises SandboxError
+    as ``run_sql`` does, and when the child used too much memory or died.
+    """
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    answer: list[bytes] = []
+    reader = threading.Thread(target=lambda: answer.append(child.stdout.read()), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + limits.time_limit_s + _GRACE_S
+    stopped = None
+    try:
+        with child.stdin:
+            child.stdin.write(pickle.dumps((database, sql, limits)))
+        while reader.is_alive() and stopped is None:
+            reader.join(_WATCH_S)
+            if _resident_bytes(child.pid) > limits.process_bytes:
+                stopped = _out_of_room(limits)
+            elif time.monotonic() > deadline:
+                stopped = f"query stopped after {limits.time_limit_s:g} s (the time limit)"
+    except BrokenPipeError:  # the child died at once
+        stopped = _out_of_room(limits)
+    finally:
+        child.kill()
+        child.wait()
+        reader.join()
+    if stopped is not None:
+        raise SandboxError(stopped)
+    if not answer or not answer[0]:  # died before answering (the kernel's OOM killer, say)
+        raise SandboxError(_out_of_room(limits))
+    kind, value = pickle.loads(answer[0])
+    if kind == "error":
+        raise SandboxError(value)
+    return value
+
+
+def _resident_bytes(pid: int) -> int:
+    """The resident memory of a live child; 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0
+
+
+def _out_of_room(limits: SandboxLimits) -> str:
+    return (
+        f"query stopped: it needed more than {_size(limits.process_bytes)} of memory "
+        "(the memory limit); select fewer rows, shorter lists or aggregate"
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:g} GB" if n >= 2**30 else f"{n / 2**20:g} MB"
+
+
+_NO_ROOM = (MemoryError, duckdb.OutOfMemoryException)
+
+
+def _child_main() -> None:
+    """The child's side of run_sql_apart."""
+    database, sql, limits = pickle.load(sys.stdin.buffer)
+    answer = os.fdopen(os.dup(1), "wb")  # the outcome's own channel; nothing else writes there
+    os.dup2(2, 1)
+    try:
+        outcome = ("ok", run_sql(database, sql, limits))
+    except SandboxError as error:
+        outcome = ("error", str(error))
+    except Exception as error:  # noqa: BLE001  said in one line, as a refusal would be
+        if isinstance(error, MemoryError) or isinstance(error.__cause__, _NO_ROOM):
+            outcome = ("error", _out_of_room(limits))
+        else:
+            outcome = ("error", f"the query's process failed: {_first_line(error)}")
+    with answer:
+        answer.write(pickle.dumps(outcome))
 
 
 def to_json_value(value: Any) -> Any:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import resources
 from warehouse.reader import snapshot_path
-from warehouse.sandbox import SandboxError, SandboxLimits, run_sql
+from warehouse.sandbox import SandboxError, SandboxLimits, run_sql_apart
 
 EXAMPLES = {
     "Which character is happiest?": (
@@ -41,7 +41,8 @@ EXAMPLES = {
 st.title("SQL")
 st.caption(
     "Read-only: one SELECT at a time, no files, no settings, "
-    f"{SandboxLimits().time_limit_s:g} s and {SandboxLimits().memory_limit} at most, "
+    f"{SandboxLimits().time_limit_s:g} s and {SandboxLimits().memory_limit} at most "
+    f"(its process {SandboxLimits().process_bytes / 2**30:g} GB), "
     f"{SandboxLimits().max_rows:,} rows and {SandboxLimits().max_bytes // 2**20} MB shown. "
     "Tables: episodes, faces, samples, embeddings, thumbnails, emotion_seconds, meta; views: "
     "episode_character_emotions, character_emotions."
@@ -51,7 +52,9 @@ sql = st.text_area("Query", value=EXAMPLES[example], height=160, key=f"sql-{exam
 RESULT = "sql_result"  # the last query's outcome, kept across reruns (a download is one)
 if st.button("Run", type="primary", icon=":material/play_arrow:"):
     try:
-        st.session_state[RESULT] = run_sql(snapshot_path(resources.settings().warehouse), sql)
+        # apart: a query that builds gigabytes fails in its own process, not the server's
+        path = snapshot_path(resources.settings().warehouse)
+        st.session_state[RESULT] = run_sql_apart(path, sql)
     except SandboxError as exc:
         st.session_state[RESULT] = exc
 outcome = st.session_state.get(RESULT)

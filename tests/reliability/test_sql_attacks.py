@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import run_query
+from tests.browser import memory_mb, reset_peak, run_query
 from tests.conftest import ROOT, run_toon
 
 # (statement, what the refusal says); {dir} is a folder the test watches for new files
@@ -32,6 +32,10 @@ ATTACKS = [
     ("SELECT range(9000000) AS l", "the result is over 64 MB (the size limit)"),
 ]
 ENDLESS = "SELECT sum(range) FROM range(1000000000000)"  # 1e12 rows: stopped at the time limit
+# A list DuckDB builds past its own memory limit: run in the server's process it took 30 s and
+# 6.9 GB; the page runs each query in a child process, killed past 1.5 GB (in about 1.3 s).
+HOARD = "SELECT range(100000000) AS l"
+GROWTH_MB = 200  # what the server may grow by over the whole attack list
 TEN_MILLION = "SELECT * FROM range(10000000)"  # 10 million rows: the first max-rows shown
 FACES = "SELECT count(*) AS n FROM faces"
 
@@ -93,6 +97,11 @@ def test_the_sql_page_refuses_every_attack(server, page, watched: Path) -> None:
     before = tree(server.warehouse, watched)
     page.goto(f"{server.url}/sql")
     n = faces_in(server.warehouse)[0]["n"]
+    run_query(page, FACES)  # a first query: the page warm, so what grows after is the attacks'
+    page.get_by_text(re.compile(r"^1 rows in \d+ ms$")).wait_for()
+    pid = server.process.pid
+    reset_peak(pid)
+    rss = memory_mb(pid, "VmRSS")
     for sql, message in ATTACKS:
         run_query(page, sql.format(dir=watched))
         refusal = page.get_by_text(re.compile("^Refused: "))
@@ -102,8 +111,13 @@ def test_the_sql_page_refuses_every_attack(server, page, watched: Path) -> None:
         page.get_by_text(re.compile(r"^1 rows in \d+ ms$")).wait_for()
     run_query(page, ENDLESS)
     page.get_by_text("Refused: query stopped after 10 s (the time limit)").wait_for(timeout=30_000)
+    run_query(page, HOARD)
+    page.get_by_text("Refused: query stopped: it needed more than 1.5 GB of memory").wait_for()
     run_query(page, TEN_MILLION)
     page.get_by_text(re.compile(r"^10,000 rows in \d+ ms \(more exist")).wait_for()
+    growth = memory_mb(pid, "VmHWM") - rss
+    print(f"server memory: {rss:.0f} MB before, peak growth {growth:.1f} MB")
+    assert growth < GROWTH_MB
     run_query(page, FACES)
     page.get_by_test_id("stDataFrame").wait_for()
     assert page.get_by_test_id("stException").count() == 0

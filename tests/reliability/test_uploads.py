@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.browser import wait_for_results
+from tests.browser import memory_mb, reset_peak, wait_for_results
 
 GROWTH_MB = 200
 
@@ -60,16 +60,6 @@ CASES: dict[str, tuple[Callable, str]] = {
     "notes.png": (lambda p, e: p.write_text("not a picture\n" * 10), "not a picture"),
     "episode.png": (mp4_as_png, "not a picture"),
 }
-
-
-def memory_mb(pid: int, field: str) -> float:
-    """A /proc/PID/status figure (VmRSS: now, VmHWM: the peak) in MB."""
-    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return int(next(line for line in lines if line.startswith(f"{field}:")).split()[1]) / 1024
-
-
-def reset_peak(pid: int) -> None:
-    Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
 
 
 @pytest.mark.browser

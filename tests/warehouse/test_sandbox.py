@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
 import shutil
 import time
 from contextlib import nullcontext as does_not_raise
@@ -12,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.sandbox import QueryResult, SandboxError, SandboxLimits, run_sql
+from warehouse.sandbox import QueryResult, SandboxError, SandboxLimits, run_sql, run_sql_apart
 
 VIEW_COUNT = "SELECT character, n FROM character_emotions ORDER BY character"
 VIEW_ROWS = [("bugs", 2), ("daffy", 1)]
@@ -338,3 +339,60 @@ def test_a_result_over_the_size_limit_is_refused(snapshot: Path, sql: str) -> No
     small = run_sql(snapshot, "SELECT repeat('x', 10000) AS s FROM range(50)")
     assert (len(small.rows), small.truncated) == (50, False)
     assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
+
+
+# -- run_sql_apart: the same sandbox in a child process with a capped address space ----------
+
+TYPED = (
+    "SELECT face_id, seen_at, crop, score, [1, 2] AS list, {'x': 1.5} AS struct "
+    "FROM faces ORDER BY face_id"
+)
+
+
+def test_apart_answers_what_run_sql_answers(snapshot: Path) -> None:
+    here, apart = run_sql(snapshot, TYPED), run_sql_apart(snapshot, TYPED)
+    assert (apart.columns, apart.rows, apart.truncated) == (here.columns, here.rows, False)
+    capped = run_sql_apart(snapshot, "SELECT * FROM range(12)", SandboxLimits(max_rows=5))
+    assert (len(capped.rows), capped.truncated) == (5, True)
+
+
+@pytest.mark.parametrize(
+    ("sql", "limits", "message"),
+    [
+        ("COPY faces TO 'x.csv'", SandboxLimits(), "COPY statements are not allowed"),
+        ("SELECT * FROM read_csv('secret.csv')", SandboxLimits(), "file system operations"),
+        ("SELECT range(1000000) AS l", SandboxLimits(max_bytes=2**20), "over 1 MB"),
+        (
+            "SELECT count(*) FROM range(1000000000000)",
+            SandboxLimits(time_limit_s=1.0),
+            "query stopped after 1 s (the time limit)",
+        ),
+    ],
+    ids=["copy", "file", "size", "time"],
+)
+def test_apart_refuses_what_run_sql_refuses(
+    snapshot: Path, sql: str, limits: SandboxLimits, message: str
+) -> None:
+    before = _tree(snapshot.parent)
+    with pytest.raises(SandboxError) as refusal:
+        run_sql_apart(snapshot, sql, limits)
+    assert message in str(refusal.value) and "\n" not in str(refusal.value)
+    assert _tree(snapshot.parent) == before
+
+
+def test_apart_a_hoarding_query_fails_in_its_own_process(snapshot: Path) -> None:
+    """A list built past DuckDB's memory limit: the child's cap stops it, not this process."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    hoard, limits = "SELECT range(100000000) AS l", SandboxLimits(process_bytes=2**28)
+    with pytest.raises(SandboxError, match=r"^query stopped: it needed more than 256 MB of memory"):
+        run_sql_apart(snapshot, hoard, limits)
+    assert time.monotonic() - started < 10  # refused, not run to the time limit
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 50 * 1024  # KB
+    assert run_sql_apart(snapshot, VIEW_COUNT).rows == VIEW_ROWS
+
+
+def test_apart_a_child_that_dies_is_a_refusal(snapshot: Path) -> None:
+    """Too little room to even start DuckDB: the child dies, the caller gets one line."""
+    with pytest.raises(SandboxError, match=r"^query stopped: it needed more than 1 MB of memory"):
+        run_sql_apart(snapshot, "SELECT 1", SandboxLimits(process_bytes=2**20))
