@@ -37,8 +37,10 @@ import math
 import os
 import pickle
 import resource
+import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -206,55 +208,80 @@ def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -
 
 # Seconds a child gets beyond the time limit to start (Python and DuckDB) and to answer.
 _GRACE_S = 5.0
-# How often the parent looks at the child's memory: DuckDB grew an untracked list by about
-# 0.25 GB a second on a 2-core machine, so the child overshoots the cap by a few MB at most.
+# How often the parent looks at the child's memory. DuckDB grew an untracked list by over
+# 1 GB a second on a 2-core machine: the child overshoots the cap by tens of MB.
 _WATCH_S = 0.02
+# Children at once: a server shared by several people holds at most this many caps of memory.
+_CHILDREN = threading.BoundedSemaphore(2)
 
-# The child: read (database, sql, limits) from stdin, run, write the outcome.
-_CHILD = "from warehouse.sandbox import _child_main; _child_main()"
+# The child: its stdout kept as the answer's own channel and pointed at stderr before anything
+# is imported (nothing else can write there), then (database, sql, limits) read from stdin.
+_CHILD = (
+    "import os; answer = os.dup(1); os.dup2(2, 1); "
+    "from warehouse.sandbox import _child_main; _child_main(answer)"
+)
 
 
 def run_sql_apart(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -> QueryResult:
     """``run_sql`` in a child process that is killed once its resident memory passes
-    ``limits.process_bytes``: for a server shared by several people, where one query must not
-    take the memory the others need (DuckDB's own limit does not cover everything: the Arrow
-    buffers of a row holding a list of 20 million numbers took 1.7 GB past it).
+    ``limits.process_bytes``: for a server shared by several people, where a query that builds
+    gigabytes must fail in its own process (DuckDB's own limit does not cover everything: the
+    Arrow buffers of a row holding a list of 20 million numbers took 1.7 GB past it).
 
     The child is a fresh interpreter (about 0.3 s to start) that loads this module only, and
-    is killed if it has not answered by the time limit plus ``_GRACE_S``. Raises SandboxError
-    as ``run_sql`` does, and when the child used too much memory or died.
+    is killed if it has not answered by the time limit plus ``_GRACE_S``; at most two run at
+    once. The rows come back as Python objects: a result under ``max_bytes`` of Arrow can take
+    several times that here. Raises SandboxError as ``run_sql`` does, and when the child used
+    too much memory or failed.
     """
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    answer: list[bytes] = []
-    reader = threading.Thread(target=lambda: answer.append(child.stdout.read()), daemon=True)
-    reader.start()
-    deadline = time.monotonic() + limits.time_limit_s + _GRACE_S
-    stopped = None
+    if not _CHILDREN.acquire(timeout=limits.time_limit_s):
+        raise SandboxError("two queries are running already; run it again in a moment")
     try:
-        with child.stdin:
-            child.stdin.write(pickle.dumps((database, sql, limits)))
-        while reader.is_alive() and stopped is None:
-            reader.join(_WATCH_S)
-            if _resident_bytes(child.pid) > limits.process_bytes:
-                stopped = _out_of_room(limits)
-            elif time.monotonic() > deadline:
-                stopped = f"query stopped after {limits.time_limit_s:g} s (the time limit)"
-    except BrokenPipeError:  # the child died at once
-        stopped = _out_of_room(limits)
+        return _run_apart(database, sql, limits)
     finally:
-        child.kill()
-        child.wait()
-        reader.join()
-    if stopped is not None:
-        raise SandboxError(stopped)
-    if not answer or not answer[0]:  # died before answering (the kernel's OOM killer, say)
-        raise SandboxError(_out_of_room(limits))
-    kind, value = pickle.loads(answer[0])
+        _CHILDREN.release()
+
+
+def _run_apart(database: Path, sql: str, limits: SandboxLimits) -> QueryResult:
+    with tempfile.TemporaryFile() as errors:
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-P", "-c", _CHILD],  # -P: not the caller's folder on the path
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
+        except OSError as error:
+            raise SandboxError(f"cannot start the query's process ({error.strerror})") from None
+        payload = pickle.dumps((database, sql, limits))
+        answer: list[bytes] = []
+        talk = threading.Thread(
+            target=lambda: answer.append(child.communicate(payload)[0]), daemon=True
+        )
+        talk.start()
+        deadline = time.monotonic() + limits.time_limit_s + _GRACE_S
+        stopped = None
+        try:
+            while talk.is_alive() and stopped is None:
+                talk.join(_WATCH_S)
+                if _resident_bytes(child.pid) > limits.process_bytes:
+                    stopped = _out_of_room(limits)
+                elif time.monotonic() > deadline:
+                    stopped = f"query stopped after {limits.time_limit_s:g} s (the time limit)"
+        finally:
+            child.kill()
+            talk.join()
+        if stopped is not None:
+            raise SandboxError(stopped)
+        try:
+            kind, value = pickle.loads(answer[0])
+        except (IndexError, EOFError, pickle.UnpicklingError):  # no whole answer: it died
+            if child.returncode == -signal.SIGKILL:  # the kernel's OOM killer
+                raise SandboxError(_out_of_room(limits)) from None
+            errors.seek(0)
+            said = [line for line in errors.read().decode(errors="replace").splitlines() if line]
+            why = said[-1] if said else f"exit status {child.returncode}"
+            raise SandboxError(f"the query's process failed: {why}") from None
     if kind == "error":
         raise SandboxError(value)
     return value
@@ -283,11 +310,9 @@ def _size(n: int) -> str:
 _NO_ROOM = (MemoryError, duckdb.OutOfMemoryException)
 
 
-def _child_main() -> None:
-    """The child's side of run_sql_apart."""
+def _child_main(answer_fd: int) -> None:
+    """The child's side of run_sql_apart: run, and write the outcome to ``answer_fd``."""
     database, sql, limits = pickle.load(sys.stdin.buffer)
-    answer = os.fdopen(os.dup(1), "wb")  # the outcome's own channel; nothing else writes there
-    os.dup2(2, 1)
     try:
         outcome = ("ok", run_sql(database, sql, limits))
     except SandboxError as error:
@@ -297,7 +322,7 @@ def _child_main() -> None:
             outcome = ("error", _out_of_room(limits))
         else:
             outcome = ("error", f"the query's process failed: {_first_line(error)}")
-    with answer:
+    with os.fdopen(answer_fd, "wb") as answer:
         answer.write(pickle.dumps(outcome))
 
 

@@ -136,8 +136,8 @@ def stage(index: Index, path: Path) -> list[tuple[Path, Path]]:
     both the published index and the new one (not when the published one has no checksum), the
     new index, then its checksum alone. At every moment between the renames the checksum file
     accepts the index beside it, so a writer killed between two of them leaves a pair that
-    reads. On failure (a full disk: faiss raises RuntimeError) the temporary files are removed
-    and the error goes on.
+    reads. On failure (a full disk: OSError, or faiss's RuntimeError) the temporary files are
+    removed and the error goes on.
     """
     checksum = checksum_path(path)
     pairs = [(part_path(checksum, ".both"), checksum), (part_path(path), path)]
@@ -180,7 +180,7 @@ def _accepted(path: Path) -> frozenset[str] | None:
     """The digests the checksum file beside `path` accepts (two while a writer swaps the
     index); None when there is none (an index written without one)."""
     try:
-        text = checksum_path(path).read_text()
+        text = checksum_path(path).read_bytes().decode("ascii", errors="replace")
     except FileNotFoundError:
         return None
     return frozenset(line.split()[0] for line in text.splitlines() if line.strip())
@@ -202,7 +202,8 @@ def read(path: Path) -> Index:
             raise FileNotFoundError(f"{path}: no such FAISS index; {_rebuild_hint(path)}")
         with path.open("rb") as f:
             after = _accepted(path)
-            now = (os.fstat(f.fileno()).st_ino, after)
+            stat = os.fstat(f.fileno())
+            now = (stat.st_ino, stat.st_mtime_ns, stat.st_size, after)
             if now == seen:  # the same file, the same checksum, still disagreeing: damage
                 break
             seen = now

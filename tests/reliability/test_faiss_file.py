@@ -98,6 +98,8 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str | None]] = {
         "not a FAISS index (Index type",
     ),
     "flipped": (flip_a_byte, None),  # still an index: only the checksum can tell
+    # the index whole, its checksum file garbled (not even text)
+    "garbled": (lambda p: vectors.checksum_path(p).write_bytes(b"\xff\xfe\x00 not hex\n"), None),
 }
 CASES = [(c, True) for c in DAMAGE] + [(c, False) for c, (_, w) in DAMAGE.items() if w]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import shutil
 import time
 from contextlib import nullcontext as does_not_raise
@@ -13,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from warehouse import sandbox
 from warehouse.sandbox import QueryResult, SandboxError, SandboxLimits, run_sql, run_sql_apart
 
 VIEW_COUNT = "SELECT character, n FROM character_emotions ORDER BY character"
@@ -341,7 +341,7 @@ def test_a_result_over_the_size_limit_is_refused(snapshot: Path, sql: str) -> No
     assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
 
 
-# -- run_sql_apart: the same sandbox in a child process with a capped address space ----------
+# -- run_sql_apart: the same sandbox in a child process, killed past its memory cap ----------
 
 TYPED = (
     "SELECT face_id, seen_at, crop, score, [1, 2] AS list, {'x': 1.5} AS struct "
@@ -381,18 +381,56 @@ def test_apart_refuses_what_run_sql_refuses(
 
 
 def test_apart_a_hoarding_query_fails_in_its_own_process(snapshot: Path) -> None:
-    """A list built past DuckDB's memory limit: the child's cap stops it, not this process."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """A list built past DuckDB's memory limit: the child is killed at its cap, and this
+    process does not grow."""
+    Path("/proc/self/clear_refs").write_text("5")  # this process's peak starts again from now
+    before = _status_kb("VmRSS")
     started = time.monotonic()
     hoard, limits = "SELECT range(100000000) AS l", SandboxLimits(process_bytes=2**28)
     with pytest.raises(SandboxError, match=r"^query stopped: it needed more than 256 MB of memory"):
         run_sql_apart(snapshot, hoard, limits)
-    assert time.monotonic() - started < 10  # refused, not run to the time limit
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 50 * 1024  # KB
+    assert time.monotonic() - started < 10  # killed at the cap, not run to the time limit
+    assert _status_kb("VmHWM") - before < 50 * 1024
     assert run_sql_apart(snapshot, VIEW_COUNT).rows == VIEW_ROWS
 
 
-def test_apart_a_child_that_dies_is_a_refusal(snapshot: Path) -> None:
-    """Too little room to even start DuckDB: the child dies, the caller gets one line."""
+def _status_kb(field: str) -> int:
+    lines = Path("/proc/self/status").read_text().splitlines()
+    return int(next(line for line in lines if line.startswith(f"{field}:")).split()[1])
+
+
+def test_apart_a_child_over_its_cap_from_the_start_is_refused(snapshot: Path) -> None:
     with pytest.raises(SandboxError, match=r"^query stopped: it needed more than 1 MB of memory"):
         run_sql_apart(snapshot, "SELECT 1", SandboxLimits(process_bytes=2**20))
+
+
+@pytest.mark.parametrize(
+    ("child", "message"),
+    [
+        ("import os; os.abort()", "the query's process failed: exit status -6"),
+        ("import no_such_module", "No module named 'no_such_module'"),
+        ("import os; os.write(1, b'not a pickle'); os.write(2, b'why\\n')", "failed: why"),
+    ],
+    ids=["abort", "import", "garbage"],
+)
+def test_apart_a_child_that_fails_is_said_in_one_line(
+    snapshot: Path, monkeypatch: pytest.MonkeyPatch, child: str, message: str
+) -> None:
+    """A child that dies, cannot start or answers nonsense: its last words, not a traceback
+    and not a memory message."""
+    monkeypatch.setattr(sandbox, "_CHILD", child)
+    with pytest.raises(SandboxError) as refusal:
+        run_sql_apart(snapshot, "SELECT 1")
+    assert message in str(refusal.value) and "\n" not in str(refusal.value)
+
+
+def test_apart_runs_two_queries_at_most(snapshot: Path) -> None:
+    held = [sandbox._CHILDREN.acquire(timeout=5) for _ in range(2)]
+    try:
+        assert held == [True, True]
+        with pytest.raises(SandboxError, match="^two queries are running already"):
+            run_sql_apart(snapshot, "SELECT 1", SandboxLimits(time_limit_s=0.5))
+    finally:
+        for _ in held:
+            sandbox._CHILDREN.release()
+    assert run_sql_apart(snapshot, "SELECT 1 AS x").rows == [(1,)]
