@@ -426,7 +426,7 @@ def _run_within_limits(
         if statement.type == duckdb.StatementType.SELECT:  # streamed, counted in bytes
             relation = connection.sql(statement.query)
             description = [(name,) for name in relation.columns]
-            rows = _fetch(relation, limits)
+            rows = _fetch(connection, relation, limits)
         else:  # EXPLAIN, PRAGMA: a few rows of text
             cursor = connection.execute(statement)
             description = cursor.description or []
@@ -452,9 +452,12 @@ def _run_within_limits(
 _BATCH_ROWS = 1024
 
 
-def _fetch(relation: duckdb.DuckDBPyRelation, limits: SandboxLimits) -> list[tuple]:
+def _fetch(
+    connection: duckdb.DuckDBPyConnection, relation: duckdb.DuckDBPyRelation, limits: SandboxLimits
+) -> list[tuple]:
     """Up to ``max_rows + 1`` rows, streamed as Arrow batches and counted in bytes before they
-    become Python values (converted by DuckDB itself: the values ``fetchall`` gives)."""
+    become Python values (converted by DuckDB itself, in the same session and under its
+    limits: the values ``fetchall`` gives)."""
     reader = relation.to_arrow_reader(_BATCH_ROWS)
     batches, rows, size = [], 0, 0
     for batch in reader:
@@ -469,8 +472,8 @@ def _fetch(relation: duckdb.DuckDBPyRelation, limits: SandboxLimits) -> list[tup
         if rows > limits.max_rows:
             break
     table = pa.Table.from_batches(batches, schema=reader.schema).slice(0, limits.max_rows + 1)
-    with duckdb.connect() as convert:
-        return convert.from_arrow(table).fetchall()
+    reader.close()  # the rest of the result is not wanted; the session takes the next query
+    return connection.from_arrow(table).fetchall()
 
 
 def _unique_names(names: list[str]) -> tuple[str, ...]:
