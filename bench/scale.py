@@ -180,11 +180,13 @@ def fabricate_vectors(real: np.ndarray, n: int, rng: np.random.Generator, chunk:
 def vector_bench(real: np.ndarray, n: int, work: Path, rng: np.random.Generator) -> dict:
     import faiss
 
+    from warehouse import vectors
+
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     dim = real.shape[1]
-    nlist = int(4 * math.sqrt(n))
-    train_n = min(n, 64 * nlist)
-    exact = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    nlist = vectors.nlist_for(n)
+    train_n = min(n, vectors.TRAIN_PER_LIST * nlist)
+    exact = vectors.new_index(dim)
     quantizer = faiss.IndexFlatIP(dim)
     ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     t = time.perf_counter()

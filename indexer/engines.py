@@ -11,6 +11,7 @@ retried. The episodes must be readable at the same path on every machine (shared
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -136,7 +137,10 @@ class LocalEngine:
 
 # -- Ray ---------------------------------------------------------------------------------------
 
-_LOADED: dict[tuple, Indexer] = {}  # in a Ray worker: what its previous task loaded
+
+@functools.lru_cache(maxsize=1)  # in a Ray worker: what its previous task loaded
+def _loaded(model_dir: str, cascades_dir: str, settings: PassSettings) -> Indexer:
+    return Indexer.load(Path(model_dir), Path(cascades_dir), settings)
 
 
 def _analyse_in_worker(
@@ -148,11 +152,7 @@ def _analyse_in_worker(
     whose folders hold anything else (another machine, another version) fails the episode
     instead of storing faces that another model made.
     """
-    key = (model_dir, cascades_dir, settings)
-    if key not in _LOADED:
-        _LOADED.clear()
-        _LOADED[key] = Indexer.load(Path(model_dir), Path(cascades_dir), settings)
-    indexer = _LOADED[key]
+    indexer = _loaded(model_dir, cascades_dir, settings)
     found = (indexer.model_sha256, indexer.cascades.sha256)
     for what, folder, want, got in zip(
         ("model", "cascades"), (model_dir, cascades_dir), expected, found, strict=True

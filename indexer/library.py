@@ -19,7 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.engines import Analysis, Engine, Indexer, Job, LocalEngine, Progress, reason
+from indexer.engines import (
+    Analysis,
+    Engine,
+    Indexer,
+    Job,
+    LocalEngine,
+    Progress,
+    reason,
+)
 from model.store import sha256
 from synth.frames import check_regular, find_videos
 from warehouse.rows import EpisodeRecord, KnownEpisode
@@ -130,15 +138,18 @@ class _Step:
     skipped: str | None = None
     unreadable: BaseException | None = None
     job: Job | None = None
+    # a copy of a file planned earlier in the run: not given to the engine; the writer skips it
+    # when that file was indexed, and has the engine analyse it only when that one was not
+    deferred: bool = False
 
 
 def _plan(
     videos: list[Path], known: list[KnownEpisode], indexer: Indexer, reindex: bool
 ) -> Iterator[_Step]:
     """What to do with each file, decided in order; no two files get one id. A file planned
-    here is not yet indexed (its pass may fail), so a second copy of it is planned too, and the
-    writer skips it if the first was stored. Lazily: a file is read (hashed) only when an
-    engine is ready for it."""
+    here is not yet indexed (its pass may fail), so a second copy of it is planned too,
+    deferred: the writer skips it if the first was stored, and has the engine analyse it if not.
+    Lazily: a file is read (hashed) only when an engine is ready for it."""
     known = list(known)
     for video in videos:
         path = video.resolve()
@@ -159,7 +170,8 @@ def _plan(
         if skipped:
             yield _Step(path, episode_id, skipped=skipped)
             continue
-        yield _Step(path, episode_id, job=Job(path, episode_id, sha))
+        copy = any(k.sha256 == sha and k.status == "planned" for k in known)
+        yield _Step(path, episode_id, job=Job(path, episode_id, sha), deferred=copy)
         known = [k for k in known if k.episode_id != episode_id]
         known.append(KnownEpisode(episode_id, str(path), sha, "planned", None, None))
 
@@ -178,7 +190,7 @@ class _Schedule:
         if step is None:
             return False
         self._steps.append(step)
-        if step.job:
+        if step.job and not step.deferred:
             self._jobs.append(step.job)
         return True
 
@@ -226,14 +238,16 @@ def index_library(
                     outcome = Outcome(str(step.path), step.episode_id, "skipped", step.skipped)
                 elif step.unreadable is not None:
                     outcome = _store_failed(wh, step, None, reason(step.unreadable), 0.0)
+                elif step.deferred and step.job.sha256 in stored:  # its first copy is in
+                    first = stored[step.job.sha256]
+                    why = f"same content as episode {first}"
+                    outcome = Outcome(str(step.path), first, "skipped", why)
                 else:
-                    analysis = next(analyses)
-                    first = stored.get(step.job.sha256)
-                    if first is not None:  # a copy of a file indexed a moment ago
-                        why = f"same content as episode {first}"
-                        outcome = Outcome(str(step.path), first, "skipped", why)
+                    if step.deferred:  # its first copy failed: this one is tried now
+                        analysis = _run_one(engine, step.job, progress)
                     else:
-                        outcome = _store(wh, indexer, step, analysis)
+                        analysis = next(analyses)
+                    outcome = _store(wh, indexer, step, analysis)
                     if outcome.status == "indexed":
                         stored[step.job.sha256] = step.episode_id
                 outcomes.append(outcome)
@@ -250,6 +264,15 @@ def index_library(
             if analyses is not None:
                 analyses.close()  # an engine stops what it still has running
     return Summary(tuple(outcomes), time.perf_counter() - start, str(warehouse_dir), stopped)
+
+
+def _run_one(engine: Engine, job: Job, progress: Progress | None) -> Analysis:
+    """One job on `engine`, beside the run it is already doing."""
+    run = engine.run([job], progress)
+    try:
+        return next(run)
+    finally:
+        run.close()
 
 
 def _base(step: _Step, indexer: Indexer | None) -> dict:

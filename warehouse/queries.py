@@ -45,8 +45,11 @@ def rank(con: duckdb.DuckDBPyConnection, emotion: str, by: str = "character") ->
         "character-episode": ("character", "episode_id"),
     }[by]
     group = ", ".join(f"v.{k}" for k in keys)
-    title = ", any_value(e.title) AS title" if "episode_id" in keys else ""
-    # the view adds up each episode's few emotion_seconds rows, not every face
+    by_episode = "episode_id" in keys
+    title = ", any_value(e.title) AS title" if by_episode else ""
+    # the view adds up each episode's few emotion_seconds rows, not every face; it keeps indexed
+    # episodes only, so `episodes` is joined again just for the titles
+    join = " JOIN episodes e USING (episode_id)" if by_episode else ""
     sql = f"""
         SELECT {group}{title},
                coalesce(sum(v.seconds) FILTER (WHERE v.emotion = ?), 0) / sum(v.seconds)
@@ -54,7 +57,7 @@ def rank(con: duckdb.DuckDBPyConnection, emotion: str, by: str = "character") ->
                coalesce(sum(v.seconds) FILTER (WHERE v.emotion = ?), 0) AS seconds,
                sum(v.seconds) AS total_seconds,
                coalesce(sum(v.faces) FILTER (WHERE v.emotion = ?), 0)::BIGINT AS faces
-        FROM episode_character_emotions v JOIN episodes e USING (episode_id)
+        FROM episode_character_emotions v{join}
         GROUP BY {group}
         ORDER BY share DESC, {group}"""
     rows = _records(con.execute(sql, [emotion, emotion, emotion]))

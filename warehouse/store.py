@@ -242,13 +242,7 @@ class Warehouse:
         """Exact search becomes IVF at vectors.IVF_FROM; IVF is trained again, with more lists,
         each time the library has grown vectors.RETRAIN_GROWTH-fold (from the embeddings
         table, which is the truth)."""
-        n = self.index.ntotal
-        if vectors.is_ivf(self.index):
-            trained = self.index.nlist
-            grown = n >= vectors.RETRAIN_GROWTH * (trained / 4) ** 2
-        else:
-            grown = n >= vectors.IVF_FROM
-        if grown:
+        if vectors.outgrown(self.index):
             self.index = rebuild_vectors(self.con, self.index.d)
 
     def _delete(self, episode_id: str) -> np.ndarray:

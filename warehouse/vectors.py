@@ -69,12 +69,26 @@ def ids_of(index: Index) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
+def nlist_for(n: int) -> int:
+    """The lists of an IVF index of `n` vectors: about 4*sqrt(n)."""
+    return max(1, int(4 * np.sqrt(n)))
+
+
+def outgrown(index: Index) -> bool:
+    """Whether `index` is no longer the kind or size `n` vectors call for: exact search past
+    IVF_FROM, or an IVF index holding RETRAIN_GROWTH times what its lists were made for."""
+    if is_ivf(index):
+        trained_for = (index.nlist / 4) ** 2  # nlist_for, inverted
+        return index.ntotal >= RETRAIN_GROWTH * trained_for
+    return index.ntotal >= IVF_FROM
+
+
 def ivf_index(ids: np.ndarray, vectors: np.ndarray, seed: int = 0) -> faiss.IndexIVFFlat:
     """An IVF index of (N, D) unit vectors under their ids: about 4*sqrt(N) lists, k-means on
     at most TRAIN_PER_LIST vectors a list drawn at random (seeded: the same input, the same
     index)."""
     n, dim = vectors.shape
-    nlist = max(1, int(4 * np.sqrt(n)))
+    nlist = nlist_for(n)
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = seed
     take = np.random.default_rng(seed).permutation(n)[: TRAIN_PER_LIST * nlist]
