@@ -83,3 +83,23 @@ def face_grid(con, faces: list[dict], columns: int = GRID_COLUMNS, links: bool =
                 st.markdown(caption)
                 if links and "episode_id" in face:
                     moment_link(face["episode_id"], face["time_s"])
+
+
+def confidence(rows: list[dict], name: str = "character") -> str:
+    """How far the top row of a ranking with intervals can be trusted, in one sentence."""
+    top = rows[0]
+    rests = f"{top['total_seconds']:.0f} s on screen"
+    if top.get("share_low") is None:
+        return f"That share rests on {rests}, too few tracks to give it an interval."
+    said = (
+        f"That share rests on {rests}; its 95% interval is "
+        f"{top['share_low']:.0%}-{top['share_high']:.0%}."
+    )
+    close = [
+        r[name]
+        for r in rows[1:]
+        if r.get("share_high") is not None and r["share_high"] >= top["share_low"]
+    ]
+    if close:
+        said += f" Too close to call against {', '.join(close)}: their intervals overlap."
+    return said

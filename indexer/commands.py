@@ -138,7 +138,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         for c, v in d["per_character"].items():
             print(f"  {c:10s} precision {v['precision']:.4f}  recall {v['recall']:.4f}")
         print(f"emotion    accuracy {e['accuracy']:.4f}  balanced {e['balanced_accuracy']:.4f}")
-        print(f"ranking    spearman {r['spearman']}")
+        print(
+            f"ranking    spearman {r['spearman']} (happy)  mean over emotions {r['mean_spearman']}"
+        )
+        print("  " + "  ".join(f"{k} {v}" for k, v in r["per_emotion"].items()))
     return 0
 
 

@@ -7,7 +7,9 @@ faces of characters the warehouse has no cascade for (the distractor `spike`) ar
 a face stored on one is a false positive.
 Emotion: accuracy and balanced accuracy over the hits.
 Ranking: Spearman's rho, over (episode, character) pairs, of the stored share of `happy`
-screen time against the true share (over every frame of the truth, visible faces only).
+screen time against the true share (over every frame of the truth, visible faces only); and the
+same for each of the seven emotions, with their mean (an emotion whose true or stored share is
+the same for every pair has no ranking to score and is left out of the mean).
 """
 
 from __future__ import annotations
@@ -85,14 +87,34 @@ def _balanced(truth: list[str], predicted: list[str]) -> tuple[float, float]:
     return float((t == p).mean()), float(np.mean(recalls))
 
 
-def true_shares(truth: list[TruthRow], cast: set[str]) -> dict[str, float]:
-    """Per character of the cast: the share of its visible frames showing `happy`."""
-    out: dict[str, float] = {}
+def true_shares(truth: list[TruthRow], cast: set[str]) -> dict[str, np.ndarray]:
+    """Per character of the cast: the share of its visible frames showing each emotion
+    (in `EMOTIONS` order)."""
+    out: dict[str, np.ndarray] = {}
     for c in sorted(cast):
         rows = [r for r in truth if r.character == c and r.visible >= DONT_CARE_VISIBLE]
         if rows:
-            out[c] = sum(r.emotion == RANKED_EMOTION for r in rows) / len(rows)
+            shown = [r.emotion for r in rows]
+            out[c] = np.array([shown.count(e) for e in EMOTIONS]) / len(rows)
     return out
+
+
+def stored_shares(stored: StoredFaces, character: str) -> np.ndarray:
+    """One character's share of stored screen time per emotion (in `EMOTIONS` order)."""
+    mine = stored.character == character
+    seconds = stored.seconds[mine].sum()
+    if seconds <= 0:
+        return np.zeros(len(EMOTIONS))
+    return (
+        np.array([stored.seconds[mine & (stored.emotion == e)].sum() for e in EMOTIONS]) / seconds
+    )
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho, NaN where it is undefined (too few pairs, or a constant side)."""
+    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
 
 
 def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) -> dict:
@@ -101,8 +123,8 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
     per_character = {c: Tally() for c in sorted(cast)}
     true_e: list[str] = []
     pred_e: list[str] = []
-    stored_share: list[float] = []
-    real_share: list[float] = []
+    stored_share: list[np.ndarray] = []
+    real_share: list[np.ndarray] = []
     for stored, truth in episodes:
         by_frame: dict[int, list[TruthRow]] = {}
         for r in truth:
@@ -124,15 +146,16 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
                     true_e.append(row.emotion)
                     pred_e.append(str(stored.emotion[idx[i]]))
         for c, share in true_shares(truth, cast).items():
-            mine = stored.character == c
-            seconds = stored.seconds[mine].sum()
-            happy = stored.seconds[mine & (stored.emotion == RANKED_EMOTION)].sum()
-            stored_share.append(float(happy / seconds) if seconds > 0 else 0.0)
+            stored_share.append(stored_shares(stored, c))
             real_share.append(share)
     for t in per_character.values():
         total.add(t)
     accuracy, balanced = _balanced(true_e, pred_e)
-    rho = spearmanr(stored_share, real_share).statistic if len(real_share) > 2 else float("nan")
+    got = np.array(stored_share).reshape(-1, len(EMOTIONS))
+    real = np.array(real_share).reshape(-1, len(EMOTIONS))
+    rhos = {e: _spearman(got[:, k], real[:, k]) for k, e in enumerate(EMOTIONS)}
+    scored = [r for r in rhos.values() if not np.isnan(r)]
+    rho = rhos[RANKED_EMOTION]
     return {
         "detection": {
             "precision": _ratio(total.hits, total.hits + total.false_positives),
@@ -154,11 +177,17 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
             "faces": len(true_e),
         },
         "ranking": {
-            "spearman": None if np.isnan(rho) else round(float(rho), 4),
+            "spearman": _rounded(rho),
             "pairs": len(real_share),
+            "per_emotion": {e: _rounded(r) for e, r in rhos.items()},
+            "mean_spearman": _rounded(float(np.mean(scored))) if scored else None,
         },
         "episodes": len(episodes),
     }
+
+
+def _rounded(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 4)
 
 
 def _ratio(a: int, b: int) -> float:

@@ -60,11 +60,25 @@ def print_rows(rows: list[dict], as_json: bool, columns: list[str] | None = None
 
 def _rank(args: argparse.Namespace) -> int:
     with reader.connect(args.warehouse) as con:
-        rows = queries.rank(con, args.emotion, args.by)
+        rows = queries.rank(con, args.emotion, args.by, interval=not args.no_interval)
     keys = {"character": ["character"], "episode": ["episode_id", "title"]}.get(
         args.by, ["character", "episode_id"]
     )
-    print_rows(rows, args.json, ["rank", *keys, "share", "seconds", "faces"])
+    if args.json:
+        print_rows(rows, True)
+        return 0
+    for row in rows:
+        low, high = row.get("share_low"), row.get("share_high")
+        row["interval"] = "" if low is None else f"{low:.4f}-{high:.4f}"
+    interval = [] if args.no_interval else ["interval"]
+    print_rows(
+        rows, False, ["rank", *keys, "share", *interval, "seconds", "total_seconds", "faces"]
+    )
+    if not args.no_interval:
+        print(
+            f"share: of total_seconds on screen; interval: {queries.INTERVAL:.0%}, "
+            "bootstrapped over tracks; rows whose intervals overlap are too close to call"
+        )
     return 0
 
 
@@ -126,11 +140,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="who shows an emotion most: characters, episodes or both",
         description="Rank characters, episodes or (character, episode) pairs by the share of "
         "their on-screen seconds that show EMOTION. 'Which character is happiest?' is "
-        "`toon rank --emotion happy`.",
+        "`toon rank --emotion happy`. Beside each share: the seconds it rests on "
+        "(total_seconds) and a 95%% interval, a bootstrap over tracks (one face through one "
+        "shot), so that two rows whose intervals overlap read as too close to call.",
     )
     add_warehouse(rk)
     rk.add_argument("--emotion", required=True, choices=EMOTIONS)
     rk.add_argument("--by", choices=queries.RANK_BY, default="character", help="(character)")
+    rk.add_argument(
+        "--no-interval",
+        action="store_true",
+        help="skip the intervals (they read every face; the shares read per-episode sums)",
+    )
     rk.add_argument("--json", action="store_true", help="print one JSON array of rows")
     rk.set_defaults(func=_rank)
 

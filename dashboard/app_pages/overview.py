@@ -14,7 +14,7 @@ from warehouse.schema import EMOTIONS
 st.title("Toon Emotion Index")
 with resources.warehouse() as con:
     counts = queries.overview(con)
-    leaders = {e: queries.rank(con, e, "character") for e in EMOTIONS}
+    leaders = {e: queries.rank(con, e, "character", interval=e == "happy") for e in EMOTIONS}
     shares = queries.character_emotions(con)
 
 c1, c2, c3, c4 = st.columns(4)
@@ -34,6 +34,7 @@ if happiest["seconds"] > 0:
         f"The happiest character is **{happiest['character']}**: happy for "
         f"{happiest['share']:.0%} of their time on screen."
     )
+    st.markdown(ui.confidence(leaders["happy"]))
 else:
     st.subheader("No character is happy on screen in these episodes.")
 others = [

@@ -40,8 +40,13 @@ def test_overview(app: AppTest, warehouse: Path) -> None:
             "SELECT character FROM character_emotions WHERE emotion = 'happy' "
             "ORDER BY share DESC, character LIMIT 1"
         ).fetchone()[0]
+        rows = queries.rank(con, "happy", interval=True)
     at = open_page(app, "overview")
     assert at.subheader[0].value.startswith(f"The happiest character is **{best}**")
+    top = rows[0]
+    said = f"That share rests on {top['total_seconds']:.0f} s on screen; its 95% interval is "
+    said += f"{top['share_low']:.0%}-{top['share_high']:.0%}."
+    assert said in [m.value[: len(said)] for m in at.markdown]
     assert [m.label for m in at.metric] == [
         "Episodes indexed",
         "Hours of video",
@@ -57,6 +62,11 @@ def test_rankings_every_grouping(app: AppTest) -> None:
         table = at.dataframe[0].value
         assert list(table["rank"]) == list(range(1, len(table) + 1))
         assert table["share"].is_monotonic_decreasing
+        ranged = table.dropna(subset=["share_low"])
+        assert len(ranged) > 0
+        assert (ranged["share_low"] <= ranged["share"]).all()
+        assert (ranged["share"] <= ranged["share_high"]).all()
+        assert (table["total_seconds"] >= table["seconds"]).all()
 
 
 def test_episode(app: AppTest) -> None:

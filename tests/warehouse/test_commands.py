@@ -64,9 +64,11 @@ def runs(world: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
             "rank",
             [
                 {"character": "tom", "share": 0.5, "seconds": 4.0, "total_seconds": 8.0,
-                 "faces": 4, "rank": 1, "emotion": "happy"},
+                 "faces": 4, "rank": 1, "emotion": "happy", "share_low": 0.25,
+                 "share_high": 0.75, "tracks": 2},
                 {"character": "jerry", "share": 0.375, "seconds": 6.0, "total_seconds": 16.0,
-                 "faces": 4, "rank": 2, "emotion": "happy"},
+                 "faces": 4, "rank": 2, "emotion": "happy", "share_low": 0.0,
+                 "share_high": 1.0, "tracks": 3},
             ],
         ),
         (

@@ -130,6 +130,44 @@ def test_rank(connect, folder: str, emotion: str, by: str, expected, expectation
         ]
 
 
+def test_rank_intervals_bootstrap_over_tracks(connect) -> None:
+    # tom: two tracks, happy 1 of 4 s and 3 of 4 s: resamples give 0.25, 0.5 or 0.75.
+    # jerry: three tracks (4 of 4 s, 2 of 4 s, 0 of 8 s): all-ep3 and all-ep1 resamples each
+    # come up 1 in 27 (> 2.5%), so the interval spans 0 to 1.
+    got = queries.rank(connect("world"), "happy", "character", interval=True)
+    assert [(r["character"], r["share_low"], r["share_high"], r["tracks"]) for r in got] == [
+        ("tom", 0.25, 0.75, 2),
+        ("jerry", 0.0, 1.0, 3),
+    ]
+    assert got == queries.rank(connect("world"), "happy", "character", interval=True)
+    # one track each: nothing to resample, no interval
+    pairs = queries.rank(connect("world"), "happy", "character-episode", interval=True)
+    assert {(r["share_low"], r["share_high"], r["tracks"]) for r in pairs} == {(None, None, 1)}
+    assert queries.rank(connect("empty"), "happy", interval=True) == []
+
+
+def test_interval_narrows_with_tracks_and_the_approximation_agrees() -> None:
+    rng = np.random.default_rng(1)
+    widths = []
+    for n in (20, 200, 1900):
+        total = rng.uniform(1, 10, n)
+        shown = total * (rng.uniform(size=n) < 0.3)
+        low, high = queries._interval(shown, total, np.random.default_rng(0))
+        assert low < shown.sum() / total.sum() < high
+        widths.append(high - low)
+    assert widths[0] > widths[1] > widths[2]
+    # past BOOTSTRAP_MAX_TRACKS the normal approximation: within a few % of the bootstrap
+    boot = queries._interval(shown, total, np.random.default_rng(0))
+    queries_max = queries.BOOTSTRAP_MAX_TRACKS
+    try:
+        queries.BOOTSTRAP_MAX_TRACKS = 10
+        approx = queries._interval(shown, total, np.random.default_rng(0))
+    finally:
+        queries.BOOTSTRAP_MAX_TRACKS = queries_max
+    assert approx != boot
+    np.testing.assert_allclose(approx, boot, atol=0.1 * (boot[1] - boot[0]))
+
+
 def test_episodes_lists_failed_ones_too(connect) -> None:
     got = queries.episodes(connect("world"))
     assert [
