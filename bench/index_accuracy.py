@@ -123,6 +123,8 @@ def main() -> None:
                             "emotion_balanced_accuracy": report["emotion"]["balanced_accuracy"],
                             "emotion_accuracy": report["emotion"]["accuracy"],
                             "spearman": report["ranking"]["spearman"],
+                            "mean_spearman": report["ranking"]["mean_spearman"],
+                            "per_emotion_spearman": report["ranking"]["per_emotion"],
                             "happiest": stored,
                             "happiest_truth": true,
                             "faces": summary.as_json()["faces"],

@@ -4,12 +4,12 @@ Every sampled frame of the clip shows a real picture with no face in it, so ever
 phantom. Three figures, one per stage of the pass:
 
 - cascades alone: the shipped cascade set (`indexer.finder.CascadeSet`) on every frame sampled
-  at 1 a second, as `toon index` samples: the share of frames where any cascade fires, and boxes
+  at 1 a second (each picture once): the share of frames where any cascade fires, and boxes
   per frame;
 - the character head's verdict on those boxes (cropped as the indexer crops them): the share it
   calls `tom`, `jerry` and `other` (the indexer drops `other`);
-- the whole pass: `toon index CLIP --warehouse TMP --json` (tracks, their vote, gap filling and
-  all), and the faces it stores per 1,000 sampled frames.
+- the whole pass: `toon index CLIP --warehouse TMP --sample-fps 1 --json` (tracks, their vote,
+  gap filling and all), and the faces it stores per 1,000 sampled frames.
 
 Prints one JSON line.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
 
-SAMPLE_FPS = 1.0  # `toon index`'s default: the clip shows each picture for exactly 1 s
+SAMPLE_FPS = 1.0  # the clip shows each picture for exactly 1 s: every picture once
 PER_FRAMES = 1000  # phantom faces are counted per this many sampled frames
 
 
@@ -105,7 +105,8 @@ def index_pass(clips: list[Path], model_dir: Path, cascades_dir: Path) -> dict:
             "--warehouse",
             str(warehouse),
         ]
-        cmd += ["--model", str(model_dir), "--cascades", str(cascades_dir), "--json"]
+        cmd += ["--model", str(model_dir), "--cascades", str(cascades_dir)]
+        cmd += ["--sample-fps", str(SAMPLE_FPS), "--json"]
         run = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         if run.returncode != 0:
             raise SystemExit(f"toon index failed ({run.returncode}): {run.stderr.strip()[-2000:]}")

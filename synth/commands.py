@@ -334,7 +334,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         metavar="OUT.mp4",
         help="also write the frames as an H.264 clip, each held one second at 24 fps, so "
-        "`toon index` (1 sample a second) looks at every frame once",
+        "`toon index --sample-fps 1` looks at every frame once",
     )
     rn.add_argument(
         "--sources",

@@ -38,8 +38,8 @@ SOURCES_DIR = Path(__file__).resolve().parent / "nonface_sources"
 NONFACE_DIR = Path("crops") / "nonface"  # `toon train` reads a `nonface` folder as `other`
 MANIFEST = "nonfaces.csv"
 CLIP_FPS = 24
-# Each frame stays on screen one second, so `toon index` at its default 1 sample a second looks
-# at every frame exactly once.
+# Each frame stays on screen one second, so `toon index --sample-fps 1` looks at every frame
+# exactly once.
 CLIP_HOLD_FRAMES = 24
 # A picture tiles along an axis when the step from its last column (row) to its first is at
 # most this many typical neighbour steps: game textures made to tile score about 1, photos 3-100.

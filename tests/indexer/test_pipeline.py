@@ -44,13 +44,14 @@ def test_pass_output_is_consistent(passes: dict) -> None:
     for result in passes.values():
         f = result.faces
         assert result.frames_decoded == 8 * 24
-        # one sample a second on the decoder's clock: frames 0, 24, 48, ...
-        assert f.sample_frame.tolist() == list(range(0, 192, 24))
+        # 1.5 samples a second on the decoder's clock of a 24 fps video: frames 0, 16, 32, ...
+        assert PassSettings().sample_fps == 1.5
+        assert f.sample_frame.tolist() == list(range(0, 192, 16))
         assert set(f.frame) <= set(f.sample_frame)
         assert set(f.character) <= {"tom", "jerry"}
         np.testing.assert_allclose(f.probs.sum(1), 1.0, atol=1e-4)
         np.testing.assert_allclose(np.linalg.norm(f.embedding, axis=1), 1.0, atol=1e-4)
-        assert np.all(f.seconds == 1.0)
+        np.testing.assert_allclose(f.seconds, 2 / 3)
         assert all(t[:2] == b"\xff\xd8" for t in f.thumbnails)  # JPEG
         assert set(result.seconds) == {"decode", "detect", "classify", "track"}
 

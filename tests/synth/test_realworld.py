@@ -199,7 +199,7 @@ def test_clip_shows_each_frame_for_one_second(src: tuple[Path, Path], tmp_path: 
     info = probe(clip)
     assert (info.width, info.height, round(info.fps)) == (640, 360, 24)
     assert count_frames(clip)[0] == 3 * CLIP_HOLD_FRAMES
-    sampled = list(read_frames(clip, sample_fps=1))  # as `toon index` samples it
+    sampled = list(read_frames(clip, sample_fps=1))  # as `toon index --sample-fps 1` does
     assert [f.index for f in sampled] == [0, 24, 48]
     for frame, jpg in zip(sampled, sorted((out / "frames").glob("*.jpg")), strict=True):
         diff = np.abs(frame.bgr.astype(int) - cv2.imread(str(jpg)).astype(int)).mean()

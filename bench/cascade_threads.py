@@ -1,0 +1,71 @@
+"""The per-character cascades of one frame one after the other, or side by side in threads.
+
+OpenCV's `detectMultiScale` releases the GIL and already splits its image pyramid over its own
+worker threads (`cv2.getNumThreads()`, one per core by default). This times, on the sampled
+frames of one episode, each cascade alone, the cascade set as the pass runs it
+(`CascadeSet.detect`), the characters' cascades of a frame in a thread each, and whole frames
+in a thread each; with OpenCV's own threads on and off. Prints one JSON line per setting.
+
+    .venv/bin/python bench/cascade_threads.py VIDEO [--sample-fps 1.5 --frames 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("video", type=Path)
+    ap.add_argument("--sample-fps", type=float, default=1.5)
+    ap.add_argument("--frames", type=int, default=150)
+    args = ap.parse_args()
+
+    import os
+
+    import cv2
+
+    from indexer.finder import CascadeSet
+    from synth.frames import read_frames
+
+    cascades = CascadeSet.load()
+    frames = [f.bgr for f in read_frames(args.video, sample_fps=args.sample_fps)][: args.frames]
+    cores = os.cpu_count() or 1
+
+    def timed(name: str, opencv_threads: int, run) -> None:  # noqa: ANN001
+        t = time.perf_counter()
+        run()
+        ms = (time.perf_counter() - t) / len(frames) * 1000
+        line = {"setting": name, "opencv_threads": opencv_threads, "ms_per_frame": round(ms, 2)}
+        print(json.dumps(line | {"frames": len(frames), "cores": cores}), flush=True)
+
+    for opencv_threads in (cores, 1):
+        cv2.setNumThreads(opencv_threads)
+        for d in cascades.detectors:
+            timed(f"{d.path.stem} alone", opencv_threads, lambda d=d: [d.detect(f) for f in frames])
+        timed("one after the other", opencv_threads, lambda: [cascades.detect(f) for f in frames])
+        with ThreadPoolExecutor(len(cascades.detectors)) as pool:
+
+            def per_character() -> None:
+                for f in frames:
+                    list(pool.map(lambda det, f=f: det.detect(f), cascades.detectors))
+
+            timed("a thread per character", opencv_threads, per_character)
+        with ThreadPoolExecutor(cores) as pool:
+            timed(
+                "a thread per frame",
+                opencv_threads,
+                lambda: list(pool.map(cascades.detect, frames)),
+            )
+
+
+if __name__ == "__main__":
+    main()
