@@ -4,7 +4,9 @@ OpenCV's `detectMultiScale` releases the GIL and already splits its image pyrami
 worker threads (`cv2.getNumThreads()`, one per core by default). This times, on the sampled
 frames of one episode, each cascade alone, the cascade set as the pass runs it
 (`CascadeSet.detect`), the characters' cascades of a frame in a thread each, and whole frames
-in a thread each; with OpenCV's own threads on and off. Prints one JSON line per setting.
+in a thread each (every thread with cascades of its own, a classifier is not safe to share;
+checked to find the boxes the serial run finds); with OpenCV's own threads on and off. Prints
+one JSON line per setting.
 
     .venv/bin/python bench/cascade_threads.py VIDEO [--sample-fps 1.5 --frames 150]
 """
@@ -14,9 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
@@ -59,12 +64,35 @@ def main() -> None:
                     list(pool.map(lambda det, f=f: det.detect(f), cascades.detectors))
 
             timed("a thread per character", opencv_threads, per_character)
+        serial = [cascades.detect(f).xyxy for f in frames]
+        found: list[np.ndarray] = []
         with ThreadPoolExecutor(cores) as pool:
+            list(pool.map(_own_detect, frames[:cores]))  # each thread's cascades loaded, untimed
             timed(
                 "a thread per frame",
                 opencv_threads,
-                lambda: list(pool.map(cascades.detect, frames)),
+                lambda found=found: found.extend(pool.map(_own_detect, frames)),
             )
+        if not all(_same_boxes(a, b) for a, b in zip(serial, found, strict=True)):
+            sys.exit("a thread per frame found other boxes than one after the other")
+
+
+def _same_boxes(a: np.ndarray, b: np.ndarray) -> bool:
+    """The same boxes, in any order (OpenCV's parallel pyramid may list them differently)."""
+    return a.shape == b.shape and np.allclose(np.unique(a, axis=0), np.unique(b, axis=0))
+
+
+_OWN = threading.local()
+
+
+def _own_detect(bgr: np.ndarray) -> np.ndarray:
+    """The shipped cascades' boxes, with cascades loaded once per thread: a CascadeClassifier
+    is not safe to share between threads."""
+    from indexer.finder import CascadeSet
+
+    if not hasattr(_OWN, "cascades"):
+        _OWN.cascades = CascadeSet.load()
+    return _OWN.cascades.detect(bgr).xyxy
 
 
 if __name__ == "__main__":

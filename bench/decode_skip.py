@@ -34,6 +34,8 @@ def opencv(path: Path, sample_fps: float) -> dict:
 def pyav(path: Path, sample_fps: float, skip: str) -> dict:
     import av
 
+    from synth.frames import next_sample_time
+
     t = time.perf_counter()
     decoded, times, due = 0, [], 0.0
     with av.open(str(path)) as container:
@@ -46,8 +48,7 @@ def pyav(path: Path, sample_fps: float, skip: str) -> dict:
             if ts + 1e-6 >= due:
                 frame.to_ndarray(format="bgr24")
                 times.append(ts)
-                while due <= ts + 1e-6:
-                    due += 1 / sample_fps
+                due = next_sample_time(ts, sample_fps)
     return _report(time.perf_counter() - t, decoded, times)
 
 

@@ -85,20 +85,22 @@ def face_grid(con, faces: list[dict], columns: int = GRID_COLUMNS, links: bool =
                     moment_link(face["episode_id"], face["time_s"])
 
 
-def confidence(rows: list[dict], name: str = "character") -> str:
-    """How far the top row of a ranking with intervals can be trusted, in one sentence."""
+def confidence(rows: list[dict]) -> str:
+    """How far the top row of a character ranking with intervals can be trusted, in one
+    sentence. A rival with too few tracks for an interval is too close to call when its share
+    reaches the top's interval."""
     top = rows[0]
     rests = f"{top['total_seconds']:.0f} s on screen"
     if top.get("share_low") is None:
         return f"That share rests on {rests}, too few tracks to give it an interval."
     said = (
-        f"That share rests on {rests}; its 95% interval is "
+        f"That share rests on {rests}; its {queries.INTERVAL:.0%} interval is "
         f"{top['share_low']:.0%}-{top['share_high']:.0%}."
     )
     close = [
-        r[name]
+        r["character"]
         for r in rows[1:]
-        if r.get("share_high") is not None and r["share_high"] >= top["share_low"]
+        if (r["share"] if r.get("share_high") is None else r["share_high"]) >= top["share_low"]
     ]
     if close:
         said += f" Too close to call against {', '.join(close)}: their intervals overlap."

@@ -110,11 +110,15 @@ def stored_shares(stored: StoredFaces, character: str) -> np.ndarray:
     )
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rho, NaN where it is undefined (too few pairs, or a constant side)."""
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+def _spearman(stored: np.ndarray, true: np.ndarray) -> float:
+    """Spearman's rho of the stored shares against the true ones: NaN where there is no true
+    ranking to find (fewer than three pairs, or every true share the same), 0 where the stored
+    shares are all the same (a pass that never names the emotion ranks nothing)."""
+    if len(true) < 3 or np.ptp(true) == 0:
         return float("nan")
-    return float(spearmanr(a, b).statistic)
+    if np.ptp(stored) == 0:
+        return 0.0
+    return float(spearmanr(stored, true).statistic)
 
 
 def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) -> dict:

@@ -132,7 +132,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="train an emotion CNN on an ImageFolder",
         description="Train on DATA (the emotion is each image's parent folder, at any depth; "
         "images under a 'nonface' folder teach the character head 'other'). A stratified "
-        "80/20 split with a fixed seed; scores are on the held-out 20%%. Writes model.keras, "
+        "80/20 split with a fixed seed; scores are on the held-out 20%. Writes model.keras, "
         "config.json, classes.json, metrics.json, history.json, accuracy.png, loss.png and "
         "model.sha256 into OUT.",
     )

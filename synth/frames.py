@@ -119,6 +119,22 @@ def probe(path: Path) -> VideoInfo:
     return info
 
 
+def next_sample_time(time_s: float, sample_fps: float) -> float:
+    """After a frame sampled at `time_s`, the time the next sample is due: the next point of the
+    1/`sample_fps` grid, so that a gap in the video brings no burst of samples after it."""
+    return (math.floor(time_s * sample_fps + 1e-6) + 1) / sample_fps
+
+
+def sampled_indices(times: Iterator[float] | list[float], sample_fps: float) -> list[int]:
+    """Which of frames shown at `times` a `sample_fps` pass looks at (`read_frames`' grid)."""
+    kept, due = [], 0.0
+    for i, t in enumerate(times):
+        if t >= due - 1e-6:
+            kept.append(i)
+            due = next_sample_time(t, sample_fps)
+    return kept
+
+
 class FrameStream:
     """Frames of one video, decoded lazily; see `read_frames`.
 
@@ -157,10 +173,8 @@ class FrameStream:
                 self.last_time_s = time_s
                 if self.sample_fps is not None:
                     wanted = time_s >= next_tick - 1e-6
-                    if wanted:  # the next grid point after this frame: no bursts after a gap
-                        next_tick = (math.floor(time_s * self.sample_fps + 1e-6) + 1) / (
-                            self.sample_fps
-                        )
+                    if wanted:
+                        next_tick = next_sample_time(time_s, self.sample_fps)
                 else:
                     wanted = index % self.frame_step == 0
                 if wanted:

@@ -76,8 +76,9 @@ def _rank(args: argparse.Namespace) -> int:
     )
     if not args.no_interval:
         print(
-            f"share: of total_seconds on screen; interval: {queries.INTERVAL:.0%}, "
-            "bootstrapped over tracks; rows whose intervals overlap are too close to call"
+            f"toon: note: share is of total_seconds on screen; interval: {queries.INTERVAL:.0%}, "
+            "bootstrapped over tracks; rows whose intervals overlap are too close to call",
+            file=sys.stderr,
         )
     return 0
 
@@ -141,8 +142,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Rank characters, episodes or (character, episode) pairs by the share of "
         "their on-screen seconds that show EMOTION. 'Which character is happiest?' is "
         "`toon rank --emotion happy`. Beside each share: the seconds it rests on "
-        "(total_seconds) and a 95%% interval, a bootstrap over tracks (one face through one "
-        "shot), so that two rows whose intervals overlap read as too close to call.",
+        f"(total_seconds) and a {queries.INTERVAL:.0%} interval, a bootstrap over tracks (one "
+        "face through one shot), so that two rows whose intervals overlap read as too close to "
+        "call.",
     )
     add_warehouse(rk)
     rk.add_argument("--emotion", required=True, choices=EMOTIONS)

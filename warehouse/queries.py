@@ -7,6 +7,9 @@ dictionaries (column name -> value), the shape `--json` prints.
 
 from __future__ import annotations
 
+from itertools import groupby
+from statistics import NormalDist
+
 import duckdb
 import numpy as np
 
@@ -103,14 +106,12 @@ def share_intervals(
     names = [np.asarray(per_track[k], dtype=object) for k in keys]
     total = np.asarray(per_track["total"], np.float64)
     shown = np.asarray(per_track["shown"], np.float64)
-    rng = np.random.default_rng(0)
-    out: dict[tuple, tuple[float | None, float | None, int]] = {}
-    if not len(total):
-        return out
     key = list(zip(*names, strict=True))
-    starts = [0] + [i for i in range(1, len(key)) if key[i] != key[i - 1]] + [len(key)]
-    for a, b in zip(starts[:-1], starts[1:], strict=True):
-        out[key[a]] = (*_interval(shown[a:b], total[a:b], rng), b - a)
+    out: dict[tuple, tuple[float | None, float | None, int]] = {}
+    for k, rows in groupby(range(len(key)), key=key.__getitem__):
+        at = np.fromiter(rows, np.int64)
+        # a generator per group: one group's interval does not move when another is added
+        out[k] = (*_interval(shown[at], total[at], np.random.default_rng(0)), len(at))
     return out
 
 
@@ -128,11 +129,9 @@ def _interval(
         shares = np.divide(counts @ shown, t, out=np.zeros(len(t)), where=t > 0)
         low, high = np.quantile(shares, [tail, 1 - tail])
     else:
-        from scipy.stats import norm
-
         r = shown.sum() / total.sum()
         se = np.sqrt(((shown - r * total) ** 2).sum() * n / (n - 1)) / total.sum()
-        z = float(norm.ppf(1 - tail))
+        z = NormalDist().inv_cdf(1 - tail)
         low, high = max(r - z * se, 0.0), min(r + z * se, 1.0)
     return float(low), float(high)
 

@@ -45,3 +45,13 @@ def test_every_emotion_is_ranked_and_constant_ones_are_left_out() -> None:
     assert r["per_emotion"]["angry"] is None
     assert r["mean_spearman"] == 0.5
     assert r["pairs"] == 3
+
+
+def test_an_emotion_never_stored_counts_as_unranked() -> None:
+    truth = [["sad"] * k + ["happy"] * (4 - k) for k in (1, 2, 3)]
+    stored = [["happy"] * 4] * 3  # sad shares differ in truth; the pass never says sad
+    episodes = [_episode(f"e{i}", t, s) for i, (t, s) in enumerate(zip(truth, stored, strict=True))]
+    r = score(episodes, {"tom"})["ranking"]
+    assert r["per_emotion"]["sad"] == 0.0
+    assert r["per_emotion"]["happy"] == 0.0
+    assert r["mean_spearman"] == 0.0

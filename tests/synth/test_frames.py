@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from synth.detections import Detections, iou, xywh_to_xyxy, xyxy_to_xywh
-from synth.frames import count_frames, find_videos, probe, read_frames
+from synth.frames import count_frames, find_videos, probe, read_frames, sampled_indices
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,8 @@ def test_sampling_keeps_the_first_frame_at_or_after_each_tick(vfr_video: Path) -
                 tick += 0.25
     assert sampled == expected
     assert len(sampled) < len(every)
+    # the grid the truth-only scorers use is the stream's own
+    assert sampled_indices([t for _, t in every], 4) == [i for i, _ in sampled]
 
 
 def test_frame_step_and_counts(tiny_episodes: Path) -> None:
