@@ -8,7 +8,7 @@ a fresh warehouse with the real `index_library` and scores it with `toon evaluat
 function. Prints one JSON line per (footage, configuration) and a summary line, including
 "which character is happiest" from the warehouse against the truth.
 
-    .venv/bin/python bench/index_accuracy.py [--seed 7000 --count 10 --seconds 60]
+    .venv/bin/python bench/index_accuracy.py [--seed 7000 --count 10 --seconds 60] [--cascades DIR]
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
 from bench.common import toon  # noqa: E402
 
 CONFIGS = {
-    "cascades alone": dict(character_head=False, tracking=False, smoothing=False),
+    "cascades alone": dict(proposer=False, character_head=False, tracking=False, smoothing=False),
+    "+ learned proposer": dict(character_head=False, tracking=False, smoothing=False),
     "+ character head": dict(tracking=False, smoothing=False),
     "+ tracking and gap filling": dict(smoothing=False),
     "+ smoothing (default)": {},
@@ -60,6 +61,7 @@ def main() -> None:
     ap.add_argument("--strength", default="medium")
     ap.add_argument("--configs", default=",".join(CONFIGS), help="comma-separated subset")
     ap.add_argument("--keep", type=Path, help="keep the episodes in this folder")
+    ap.add_argument("--cascades", type=Path, help="cascade folder (default: the shipped one)")
     args = ap.parse_args()
 
     import duckdb
@@ -70,7 +72,7 @@ def main() -> None:
     from indexer.pipeline import PassSettings
     from model.store import DEFAULT
 
-    base = Indexer.load(DEFAULT, SHIPPED, PassSettings())
+    base = Indexer.load(DEFAULT, args.cascades or SHIPPED, PassSettings())
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         clean, worn = root / "clean", root / "worn"

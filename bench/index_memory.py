@@ -4,7 +4,7 @@ Each length is rendered (seed 4200) and indexed by a fresh `toon index` process,
 resident memory (ru_maxrss) is reported; a flat figure means memory does not grow with the
 episode.
 
-    .venv/bin/python bench/index_memory.py [--seconds 60 600]
+    .venv/bin/python bench/index_memory.py [--seconds 60 600] [--cascades DIR]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, nargs="+", default=[60, 600])
     ap.add_argument("--seed", type=int, default=4200)
+    ap.add_argument("--cascades", type=Path, help="cascade folder (default: the shipped one)")
     args = ap.parse_args()
     rows = []
     for seconds in args.seconds:
@@ -64,6 +65,7 @@ def main() -> None:
                     "--warehouse",
                     str(Path(tmp) / "wh"),
                     "--json",
+                    *(["--cascades", str(args.cascades.resolve())] if args.cascades else []),
                 ],
                 check=True,
                 capture_output=True,
@@ -75,6 +77,7 @@ def main() -> None:
             rows.append(
                 {
                     "episode_seconds": seconds,
+                    "cascades": str(args.cascades or "shipped"),
                     "peak_mb": round(report["peak_kb"] / 1024, 1),
                     "faces": summary["faces"],
                     "wall_s": round(time.perf_counter() - t, 1),

@@ -15,6 +15,7 @@ The episodes are validation ones (seed 210, their old transfers 211): never the 
 
     .venv/bin/python bench/pass_settings.py --episodes data/val-index \\
         [--fps 1,1.5,2,3] [--detect 'shipped' --detect 'jerry:min_neighbors=1']
+        [--cascades DIR --detect proposer:off --detect proposer:threshold=0.5]
 """
 
 from __future__ import annotations
@@ -35,33 +36,57 @@ sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
 def variant(cascades, spec: str):  # noqa: ANN001, ANN201
     """The shipped cascades with `character:key=value,key=value;...` detect settings changed."""
     from cascades.detect import Detector
-    from indexer.finder import CascadeSet
 
     if spec == "shipped":
         return cascades
     changes: dict[str, dict] = {}
     for part in spec.split(";"):
         name, _, kv = part.partition(":")
+        if name.strip() == "proposer":
+            cascades = _proposer_variant(cascades, spec, kv)
+            continue
+        if name.strip() not in cascades.characters:
+            sys.exit(f"--detect {spec!r}: no cascade {name.strip()!r} ({cascades.characters})")
         for item in kv.split(","):
             key, _, value = item.partition("=")
-            changes.setdefault(name.strip(), {})[key.strip()] = type(
-                getattr(cascades.detectors[0].settings, key.strip())
-            )(value)
+            if not hasattr(cascades.detectors[0].settings, key.strip()):
+                sys.exit(f"--detect {spec!r}: cascades have no setting {key.strip()!r}")
+            kind = type(getattr(cascades.detectors[0].settings, key.strip()))
+            if kind is bool and value not in ("True", "False"):
+                sys.exit(f"--detect {spec!r}: {key.strip()} is True or False, not {value!r}")
+            changes.setdefault(name.strip(), {})[key.strip()] = (
+                value == "True" if kind is bool else kind(value)
+            )
     detectors = tuple(
         Detector(d.path, dataclasses.replace(d.settings, **changes.get(d.path.stem, {})))
         for d in cascades.detectors
     )
-    return CascadeSet(cascades.folder, detectors, cascades.sha256 + spec)
+    return dataclasses.replace(cascades, detectors=detectors, sha256=cascades.sha256 + spec)
+
+
+def _proposer_variant(cascades, spec: str, kv: str):  # noqa: ANN001, ANN202
+    """`proposer:off` drops the folder's proposer; `proposer:threshold=0.5` moves its cut."""
+    from model.proposer import Proposer
+
+    if cascades.proposer is None:
+        sys.exit(f"--detect {spec!r}: {cascades.folder} holds no proposer")
+    if kv.strip() == "off":
+        return dataclasses.replace(cascades, proposer=None)
+    key, _, value = kv.partition("=")
+    if key.strip() != "threshold":
+        sys.exit(f"--detect {spec!r}: the proposer takes off or threshold=T")
+    p = cascades.proposer
+    return dataclasses.replace(
+        cascades, proposer=Proposer(p.model, dataclasses.replace(p.config, threshold=float(value)))
+    )
 
 
 def sampling_ceiling(folder: Path, sample_fps: float) -> dict:
     """Spearman of every emotion's share when the sampled frames' truth is what is stored."""
-    import math
-
     import numpy as np
 
     from indexer.evaluate import StoredFaces, score
-    from synth.frames import count_frames, probe
+    from synth.frames import count_frames, probe, sampled_indices
     from synth.truth import DONT_CARE_VISIBLE, read_truth
 
     episodes = []
@@ -69,11 +94,7 @@ def sampling_ceiling(folder: Path, sample_fps: float) -> dict:
         video = truth_path.with_name(truth_path.name.replace(".truth.csv", ".mp4"))
         rows = list(read_truth(truth_path))
         fps, (n, _) = probe(video).fps, count_frames(video)
-        sampled, due = [], 0.0
-        for i in range(n):  # the grid `synth.frames` samples on
-            if i / fps >= due - 1e-6:
-                sampled.append(i)
-                due = (math.floor(i / fps * sample_fps + 1e-6) + 1) / sample_fps
+        sampled = sampled_indices([i / fps for i in range(n)], sample_fps)
         at = set(sampled)
         seen = [r for r in rows if r.frame in at and r.visible >= DONT_CARE_VISIBLE]
         stored = StoredFaces(
@@ -103,6 +124,7 @@ def main() -> None:
     ap.add_argument("--fps", default="1,1.5,2,3")
     ap.add_argument("--detect", action="append", help="detector variant (default: shipped)")
     ap.add_argument("--footage", default="clean,worn")
+    ap.add_argument("--cascades", type=Path, help="cascade folder (default: the shipped one)")
     ap.add_argument("--ceiling", action="store_true", help="first, the sampling's own ceiling")
     args = ap.parse_args()
     if args.ceiling:
@@ -117,7 +139,7 @@ def main() -> None:
     from indexer.pipeline import PassSettings
     from model.store import DEFAULT
 
-    base = Indexer.load(DEFAULT, SHIPPED, PassSettings())
+    base = Indexer.load(DEFAULT, args.cascades or SHIPPED, PassSettings())
     with tempfile.TemporaryDirectory() as tmp:
         for footage in filter(None, args.footage.split(",")):
             folder = args.episodes / footage
@@ -140,6 +162,7 @@ def main() -> None:
                         json.dumps(
                             {
                                 "footage": footage,
+                                "cascades": str(args.cascades or "shipped"),
                                 "detect": spec,
                                 "sample_fps": fps,
                                 "precision": r["detection"]["precision"],

@@ -171,6 +171,31 @@ def _references(args: argparse.Namespace) -> int:
     return 0
 
 
+def _proposer_train(args: argparse.Namespace) -> int:
+    from indexer.proposals import train_proposer
+    from model.proposer import TrainSettings
+
+    characters = tuple(sorted({c.strip() for c in args.characters.split(",") if c.strip()}))
+    if not characters:
+        raise ValueError("--characters: name at least one character")
+    trained = train_proposer(
+        args.truth,
+        args.out,
+        characters,
+        frame_step=args.frame_step,
+        settings=TrainSettings(epochs=args.epochs, seed=args.seed),
+        say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
+    )
+    if args.json:
+        print(json.dumps({"out": str(args.out), "characters": list(characters)} | trained))
+    else:
+        print(
+            f"proposer for {', '.join(characters)} -> {args.out} "
+            f"({trained['frames']} frames, {trained['faces']} faces, {trained['train_seconds']} s)"
+        )
+    return 0
+
+
 def _mine(args: argparse.Namespace) -> int:
     from indexer.finder import CascadeSet
     from indexer.mine import mine_crops
@@ -293,6 +318,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     rf.add_argument("--per", type=at_least(1), default=20, help="faces per emotion (20)")
     rf.add_argument("--json", action="store_true", help="print a JSON summary line")
     rf.set_defaults(func=_references)
+
+    pr = sub.add_parser("proposer", help="the learned face proposer beside the cascades")
+    prs = pr.add_subparsers(dest="proposer_command", required=True, metavar="COMMAND")
+    pt = prs.add_parser(
+        "train",
+        help="train the learned face proposer from face boxes, into a cascade folder",
+        description="Train the small network that proposes faces over a whole downscaled "
+        "frame, beside the per-character cascades (it finds faces they miss; the model's "
+        "character head judges every box). Learns from the boxes `toon cascade train --truth` "
+        "reads: a folder of episodes with truth, a COCO .json or an opencv_annotation list "
+        "(repeat --truth to mix them, e.g. clean episodes and their old transfers). Writes "
+        "OUT/proposer.keras and OUT/proposer.json; `toon index --cascades OUT` then uses it.",
+    )
+    pt.add_argument(
+        "--truth", required=True, type=Path, action="append", metavar="SRC", help="face boxes"
+    )
+    pt.add_argument("--out", required=True, type=Path, help="cascade folder to write into")
+    pt.add_argument("--characters", required=True, help="comma-separated, e.g. tom,jerry")
+    pt.add_argument(
+        "--frame-step", type=at_least(1), default=8, help="every Nth frame of episodes (8)"
+    )
+    pt.add_argument("--epochs", type=at_least(1), default=8, help="passes over the frames (8)")
+    pt.add_argument("--seed", type=at_least(0), default=0, help="(0)")
+    pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
+    pt.set_defaults(func=_proposer_train)
 
     mc = sub.add_parser(
         "mine-crops",

@@ -1,15 +1,20 @@
-"""Finding faces in a frame: every character's cascade with its own settings, then one box per
-face where cascades overlap."""
+"""Finding faces in a frame: every character's cascade with its own settings and, where the
+folder holds one, the learned proposer (`model.proposer`) over the whole frame; then one box per
+face where their boxes overlap."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from cascades.detect import Detector, settings_path
+from model.proposer import CONFIG_FILE, MODEL_FILE, Proposer
 from synth.detections import Detections, iou
 
 SHIPPED = Path(__file__).resolve().parents[1] / "cascades"
@@ -20,18 +25,37 @@ MERGE_IOU = 0.4
 
 @dataclass(frozen=True)
 class CascadeSet:
-    """One detector per character, loaded from `NAME.xml` (+ `NAME.json`) files in a folder."""
+    """One detector per character, loaded from `NAME.xml` (+ `NAME.json`) files in a folder,
+    and the proposer trained beside them (`proposer.keras` + `proposer.json`), if there is one."""
 
     folder: Path
     detectors: tuple[Detector, ...]
-    sha256: str  # of every cascade's XML and settings, so a warehouse knows what found its faces
+    sha256: str  # of every file that finds faces, so a warehouse knows what found its faces
+    proposer: Proposer | None = None
+    # The frames of a batch are searched side by side, a thread each with cascades of its own
+    # (a CascadeClassifier is not safe to share; OpenCV releases the GIL). On 2 cores a thread
+    # per frame took 15-20% less time a frame than one after the other, and a thread per
+    # character nothing (bench/cascade_threads.py, BENCHMARKS.md).
+    threads: int = 1
+    _copies: tuple[tuple[Detector, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1, got {self.threads}")
+        copies = [
+            tuple(Detector(d.path, d.settings) for d in self.detectors)
+            for _ in range(self.threads - 1)
+        ]
+        object.__setattr__(self, "_copies", (self.detectors, *copies))
 
     @property
     def characters(self) -> tuple[str, ...]:
         return tuple(d.path.stem for d in self.detectors)
 
     @classmethod
-    def load(cls, folder: Path = SHIPPED) -> CascadeSet:
+    def load(cls, folder: Path = SHIPPED, threads: int | None = None) -> CascadeSet:
+        """The folder's cascades (and proposer), searching `threads` frames at once (one a
+        core unless told)."""
         if not folder.is_dir():
             raise NotADirectoryError(f"{folder}: not a folder of cascades")
         xmls = sorted(folder.glob("*.xml"))
@@ -43,14 +67,45 @@ class CascadeSet:
             js = settings_path(xml)
             if js.exists():
                 h.update(js.read_bytes())
-        return cls(folder, tuple(Detector(x) for x in xmls), h.hexdigest())
+        proposer = None
+        if (folder / MODEL_FILE).exists() or (folder / CONFIG_FILE).exists():
+            proposer = Proposer.load(folder)
+            for name in (MODEL_FILE, CONFIG_FILE):
+                h.update(name.encode() + b"\0" + (folder / name).read_bytes())
+        detectors = tuple(Detector(x) for x in xmls)
+        threads = (os.cpu_count() or 1) if threads is None else threads
+        return cls(folder, detectors, h.hexdigest(), proposer, threads)
 
-    def detect(self, bgr: np.ndarray) -> Detections:
+    def detect(self, bgr: np.ndarray, propose: bool = True) -> Detections:
         """Every character's boxes in a (H, W, 3) BGR frame, overlaps merged."""
-        found = Detections.concat(
-            [Detections.of(d.detect(bgr), d.path.stem) for d in self.detectors]
+        return self.detect_many([bgr], propose)[0]
+
+    def detect_many(self, frames: Sequence[np.ndarray], propose: bool = True) -> list[Detections]:
+        """`detect` for several frames, the proposer (unless `propose` is off) in one batch."""
+        proposed = (
+            self.proposer.propose(frames) if propose and self.proposer else [None] * len(frames)
         )
-        return merge_overlaps(found)
+        n = min(self.threads, len(frames))
+        if n <= 1:
+            found = [self._cascades_on(self.detectors, bgr) for bgr in frames]
+        else:
+            shares = np.array_split(np.arange(len(frames)), n)
+            with ThreadPoolExecutor(n) as pool:
+                done = pool.map(
+                    lambda k: [self._cascades_on(self._copies[k], frames[i]) for i in shares[k]],
+                    range(n),
+                )
+                found = [parts for share in done for parts in share]
+        out = []
+        for parts, p in zip(found, proposed, strict=True):
+            if p is not None:
+                parts.append(Detections(p.xyxy, p.character, p.score.astype(np.float64)))
+            out.append(merge_overlaps(Detections.concat(parts)))
+        return out
+
+    @staticmethod
+    def _cascades_on(detectors: tuple[Detector, ...], bgr: np.ndarray) -> list[Detections]:
+        return [Detections.of(d.detect(bgr), d.path.stem) for d in detectors]
 
 
 def merge_overlaps(dets: Detections, min_iou: float = MERGE_IOU) -> Detections:

@@ -19,7 +19,6 @@ import numpy as np
 from indexer.faces import FaceClassifier, crops, thumbnail
 from indexer.finder import CascadeSet
 from indexer.tracks import GapFill, Observation, Tracker, TrackSettings, smooth, vote_characters
-from synth.detections import Detections
 from synth.frames import Frame, read_frames
 from warehouse.rows import EpisodeFaces
 from warehouse.schema import EMOTIONS
@@ -48,7 +47,8 @@ class PassSettings:
     # Sampled frames whose faces are classified in one model call (a GPU wants big batches;
     # 32 frames of 640x360 are about 22 MB).
     batch_frames: int = 32
-    # The stages after the cascades, each switchable so their effect can be measured.
+    # The stages beside and after the cascades, each switchable so their effect can be measured.
+    proposer: bool = True  # the learned proposer, where the cascade folder holds one
     character_head: bool = True  # drop faces the model calls `other`, name the rest
     tracking: bool = True  # link faces into tracks, vote on the character, fill gaps
     smoothing: bool = True  # average emotion probabilities along each track
@@ -98,11 +98,9 @@ def run_pass(
         t1 = time.perf_counter()
         clock["decode"] += t1 - t0
         first = len(sample_frame)
-        found: list[Detections] = []
-        for frame in chunk:
-            sample_frame.append(frame.index)
-            sample_time.append(frame.time_s)
-            found.append(cascades.detect(frame.bgr))
+        sample_frame += [f.index for f in chunk]
+        sample_time += [f.time_s for f in chunk]
+        found = cascades.detect_many([f.bgr for f in chunk], settings.proposer)
         t2 = time.perf_counter()
         clock["detect"] += t2 - t1
         made = _classify(
