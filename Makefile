@@ -101,7 +101,8 @@ nonfaces: install
 # clean ones), every 5th real scenery frame as extra negatives, detection settings tuned for the
 # highest recall at precision >= 0.8 (the model's character head removes most of what a cascade
 # takes for a face). jerry: the clean episodes only; a jerry trained like tom lost recall on the
-# validation episodes at the 15 ms budget (BENCHMARKS.md), so the clean one ships.
+# validation episodes at the 15 ms budget (BENCHMARKS.md), so the clean one ships. The learned
+# proposer beside them: the training episodes and their old transfers, 8 epochs.
 CASCADE_DATA := data/cascade
 cascades: install
 	@test -d $(NONFACES)/train/frames || { echo "run make nonfaces first"; exit 2; }
@@ -120,6 +121,8 @@ cascades: install
 		--out cascades/tom.xml --val $(CASCADE_DATA)-mix-val --val-frame-step 8 --min-precision 0.8
 	$(BIN)/toon cascade train --character jerry --truth $(CASCADE_DATA)-train --out cascades/jerry.xml \
 		--val $(CASCADE_DATA)-val
+	$(BIN)/toon proposer train --truth $(CASCADE_DATA)-train --truth $(CASCADE_DATA)-train-worn \
+		--out cascades --characters tom,jerry
 
 # The shipped emotion model (about 75 minutes on 2 cores): a model of colour faces, non-faces and
 # the emoji show's round faces (seeds 1, 21) and sketches (seeds 2, 22); fine-tuned on those with
