@@ -85,17 +85,17 @@ class CascadeSet:
         proposed = (
             self.proposer.propose(frames) if propose and self.proposer else [None] * len(frames)
         )
-        n = min(self.threads, len(frames))
-        if n <= 1:
-            found = [self._cascades_on(self.detectors, bgr) for bgr in frames]
+        n = max(1, min(self.threads, len(frames)))
+        shares = np.array_split(np.arange(len(frames)), n)
+
+        def search(k: int) -> list[list[Detections]]:  # thread k with cascades of its own
+            return [self._cascades_on(self._copies[k], frames[i]) for i in shares[k]]
+
+        if n == 1:
+            found = search(0)
         else:
-            shares = np.array_split(np.arange(len(frames)), n)
             with ThreadPoolExecutor(n) as pool:
-                done = pool.map(
-                    lambda k: [self._cascades_on(self._copies[k], frames[i]) for i in shares[k]],
-                    range(n),
-                )
-                found = [parts for share in done for parts in share]
+                found = [parts for share in pool.map(search, range(n)) for parts in share]
         out = []
         for parts, p in zip(found, proposed, strict=True):
             if p is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,7 +125,7 @@ def next_sample_time(time_s: float, sample_fps: float) -> float:
     return (math.floor(time_s * sample_fps + 1e-6) + 1) / sample_fps
 
 
-def sampled_indices(times: Iterator[float] | list[float], sample_fps: float) -> list[int]:
+def sampled_indices(times: Iterable[float], sample_fps: float) -> list[int]:
     """Which of frames shown at `times` a `sample_fps` pass looks at (`read_frames`' grid)."""
     kept, due = [], 0.0
     for i, t in enumerate(times):
