@@ -6,7 +6,8 @@ labelled faces per emotion, a person's work simulated from the synthetic truth:
 1. `toon frames` picks frames over every shot of the training episodes (seed 500);
 2. a person boxes the faces on the first F picks (here: the truth's boxes of faces at least
    half visible; fainter ones marked "don't care"), saved as COCO;
-3. `toon cascade train` per character on those boxes, its detection settings tuned on them;
+3. `toon cascade train` per character on those boxes, its detection settings tuned on them,
+   and `toon proposer train` on the same boxes into the same folder (not with --no-proposer);
 4. `toon mine-crops` cuts the boxed faces (`<character>/unlabelled/`) and the cascades' false
    alarms beside them; `toon train --init` the shipped model `--characters bunny,frog` on them,
    with synthetic faces of the classic show beside them so the emotions it knows stay (k = 0);
@@ -124,6 +125,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--epochs", type=int, default=4, help="fine-tuning epochs (4)")
     ap.add_argument("--stages", type=int, default=16, help="cascade stages (16)")
+    ap.add_argument(
+        "--no-proposer",
+        dest="proposer",
+        action="store_false",
+        help="cascades alone: no proposer trained from the boxes",
+    )
     args = ap.parse_args()
     fs = [int(v) for v in args.frames.split(",")]
     ks = [int(v) for v in args.labels.split(",")]
@@ -175,6 +182,13 @@ def main() -> None:
                 sys.exit(f"cascade training: {err.strip()[-2000:]}")
         cascade_s = round(time.perf_counter() - t0, 1)
         log(f"F={F}: {counts['boxes']} boxes; cascades in {cascade_s} s")
+        proposer_s = None
+        if args.proposer:
+            t0 = time.perf_counter()
+            once(cascades / "proposer.keras", "proposer", "train", "--truth", boxes_file,
+                 "--out", cascades, "--characters", ",".join(CAST))  # fmt: skip
+            proposer_s = round(time.perf_counter() - t0, 1)
+            log(f"F={F}: proposer in {proposer_s} s")
         crops = fw / "crops"
         once(crops, "mine-crops", boxes_file, "--out", crops, "--cascades", cascades)
         for k in ks:
@@ -204,7 +218,8 @@ def main() -> None:
                 "precision": r["detection"]["precision"], "recall": r["detection"]["recall"],
                 "emotion_balanced_accuracy": r["emotion"]["balanced_accuracy"],
                 "happy_spearman": r["ranking"]["spearman"],
-                "cascade_seconds": cascade_s, "train_seconds": train_s,
+                "proposer": args.proposer, "cascade_seconds": cascade_s,
+                "proposer_seconds": proposer_s, "train_seconds": train_s,
                 "labelling_minutes": labelling_minutes(counts["boxes"], len(labelled)),
                 "report": r,
             }  # fmt: skip

@@ -20,6 +20,7 @@ Prints one JSON line.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -94,6 +95,8 @@ def index_pass(clips: list[Path], model_dir: Path, cascades_dir: Path) -> dict:
     """(c) the real `toon index` into a fresh warehouse: faces stored per 1,000 sampled frames."""
     import duckdb
 
+    from synth.realworld import CLIP_HOLD_FRAMES
+
     with tempfile.TemporaryDirectory() as tmp:
         warehouse = Path(tmp) / "wh"
         cmd = [
@@ -121,16 +124,37 @@ def index_pass(clips: list[Path], model_dir: Path, cascades_dir: Path) -> dict:
                 ).fetchall()
             )
             filled = con.execute("SELECT count(*) FROM faces WHERE filled").fetchone()[0]
+            frames = [f for (f,) in con.execute("SELECT frame FROM faces").fetchall()]
         finally:
             con.close()
+    pictures = _pictures(clips)
     return {
         "faces": int(faces),
         "sampled_frames": int(sampled),
         "faces_per_1000_frames": round(PER_FRAMES * faces / max(sampled, 1), 1),
         "faces_by_character": by_character,
         "filled": int(filled),
+        # Views of one picture are not independent draws: how many pictures the phantoms are on.
+        "pictures": len(set(pictures)) if pictures else None,
+        "pictures_with_phantoms": len({pictures[f // CLIP_HOLD_FRAMES] for f in frames})
+        if pictures
+        else None,
         "seconds": summary["seconds"],
     }
+
+
+def _pictures(clips: list[Path]) -> list[str]:
+    """The picture each second of the clip shows (its manifest's `made_from`, in clip order),
+    or [] when the folder is not one `toon synth real-nonfaces --video` made."""
+    from synth.realworld import MANIFEST
+
+    if len(clips) != 1 or not (clips[0].parent / MANIFEST).is_file():
+        return []
+    with open(clips[0].parent / MANIFEST, newline="") as f:
+        rows = {
+            r["path"]: r["made_from"] for r in csv.DictReader(f) if r["path"].startswith("frames/")
+        }
+    return [rows[k] for k in sorted(rows)]
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from indexer.engines import ENGINES
 from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
 from model import DEFAULT
+from model.proposer import TrainSettings
 from synth.argtypes import at_least
 from synth.frames import Frame
 from warehouse import reader
@@ -75,7 +76,9 @@ def _index(args: argparse.Namespace) -> int:
 
     if args.ray_address and args.engine != "ray":
         raise ValueError("--ray-address goes with --engine ray")
-    settings = PassSettings(sample_fps=args.sample_fps)
+    settings = PassSettings(
+        sample_fps=args.sample_fps, min_character_confidence=args.min_confidence
+    )
     indexer = Indexer.load(args.model, args.cascades, settings)
     engine = make_engine(args.engine, indexer, args.ray_address)
     bars = _Bars(quiet=args.json)
@@ -173,7 +176,6 @@ def _references(args: argparse.Namespace) -> int:
 
 def _proposer_train(args: argparse.Namespace) -> int:
     from indexer.proposals import train_proposer
-    from model.proposer import TrainSettings
 
     characters = tuple(sorted({c.strip() for c in args.characters.split(",") if c.strip()}))
     if not characters:
@@ -183,7 +185,7 @@ def _proposer_train(args: argparse.Namespace) -> int:
         args.out,
         characters,
         frame_step=args.frame_step,
-        settings=TrainSettings(epochs=args.epochs, seed=args.seed),
+        settings=TrainSettings(epochs=args.epochs, seed=args.seed, min_steps=args.min_steps),
         say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
     )
     if args.json:
@@ -251,6 +253,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=at_least(0.05, float),
         default=PassSettings().sample_fps,
         help=f"frames looked at per second of video ({PassSettings().sample_fps:g})",
+    )
+    ix.add_argument(
+        "--min-confidence",
+        type=at_least(0.0, float),
+        default=PassSettings().min_character_confidence,
+        metavar="P",
+        help="keep a track only when the character head gives its character at least P, "
+        f"below 1 ({PassSettings().min_character_confidence:g})",
     )
     ix.add_argument(
         "--reindex",
@@ -340,6 +350,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--frame-step", type=at_least(1), default=8, help="every Nth frame of episodes (8)"
     )
     pt.add_argument("--epochs", type=at_least(1), default=8, help="passes over the frames (8)")
+    pt.add_argument(
+        "--min-steps",
+        type=at_least(0),
+        default=TrainSettings().min_steps,
+        help="more passes over few frames until the training takes at least this many batches "
+        f"({TrainSettings().min_steps}; 0: exactly --epochs)",
+    )
     pt.add_argument("--seed", type=at_least(0), default=0, help="(0)")
     pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
     pt.set_defaults(func=_proposer_train)

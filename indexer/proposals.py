@@ -88,6 +88,7 @@ def train_proposer(
     if missing:
         raise ValueError(f"{', '.join(map(str, sources))}: no boxes of {', '.join(missing)}")
     say(f"{len(data.images)} frames, {data.faces} faces read in {read_s:.0f} s")
+    epochs = settings.epochs_for(len(data.images))
     t = time.perf_counter()
     made = train(
         data.images,
@@ -95,14 +96,15 @@ def train_proposer(
         data.ignore,
         config,
         settings,
-        on_epoch=lambda e, value: say(f"epoch {e + 1}/{settings.epochs}: loss {value:.4f}"),
+        on_epoch=lambda e, value: say(f"epoch {e + 1}/{epochs}: loss {value:.4f}"),
     )
     trained = {
         "sources": [str(s) for s in sources],
         "frame_step": frame_step,
         "frames": len(data.images),
         "faces": data.faces,
-        "epochs": settings.epochs,
+        "epochs": epochs,
+        "steps": epochs * settings.steps_per_epoch(len(data.images)),
         "train_seconds": round(time.perf_counter() - t, 1),
     }
     Proposer(made.model, config).save(out, trained=trained)

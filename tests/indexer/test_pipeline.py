@@ -11,7 +11,8 @@ import pytest
 
 from indexer.evaluate import StoredFaces, score
 from indexer.faces import crops
-from indexer.pipeline import PassSettings, _slots, run_pass
+from indexer.pipeline import PassSettings, _finish, _slots, run_pass
+from indexer.tracks import Observation
 from synth.truth import read_truth
 from warehouse.schema import EMOTIONS
 
@@ -64,6 +65,46 @@ def test_stages_can_be_switched_off(episodes_640: Path, indexer) -> None:  # noq
     assert len(set(result.faces.track)) == len(result.faces)  # every face its own track
     with pytest.raises(ValueError, match="tracking"):
         dataclasses.replace(bare, smoothing=True)
+
+
+def _face(sample: int, track: int, character: list[float]) -> Observation:
+    emotion = np.zeros(len(EMOTIONS))
+    emotion[0] = 1.0
+    return Observation(
+        sample=sample,
+        frame=sample * 16,
+        time_s=sample * 2 / 3,
+        xyxy=np.array([0.0, 0.0, 40.0, 40.0]),
+        cascade_character="tom",
+        emotion=emotion,
+        character=np.array(character),
+        embedding=np.ones(128, np.float32) / np.sqrt(128),
+        thumbnail=b"",
+        track=track,
+    )
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_unsure_faces_are_dropped_below_the_confidence_floor(tracking: bool) -> None:
+    names = ("tom", "jerry", "other")
+    faces = [
+        _face(0, 0, [0.9, 0.05, 0.05]),  # a sure tom
+        _face(1, 0, [0.8, 0.1, 0.1]),
+        _face(0, 1, [0.4, 0.3, 0.3]),  # named jerry or tom, but barely
+        _face(1, 1, [0.3, 0.45, 0.25]),
+    ]
+    times = np.array([0.0, 2 / 3])
+
+    def kept(floor: float) -> list[tuple[int, str]]:
+        s = PassSettings(tracking=tracking, smoothing=False, min_character_confidence=floor)
+        f = _finish(faces, names, s, times, 2 / 3)
+        assert (f.character_confidence >= floor).all()
+        return sorted(zip(f.frame.tolist(), f.character, strict=True))
+
+    assert len(kept(0.0)) == 4
+    assert kept(0.6) == [(0, "tom"), (16, "tom")]
+    with pytest.raises(ValueError, match="min_character_confidence"):
+        PassSettings(min_character_confidence=1.0)
 
 
 def test_slots_follow_the_decoder_clock() -> None:

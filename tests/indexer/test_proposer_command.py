@@ -34,6 +34,8 @@ def folder(tiny_episodes: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
             "3",
             "--epochs",
             "2",
+            "--min-steps",
+            "0",
             "--json",
         ]
     )

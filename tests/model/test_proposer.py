@@ -97,7 +97,7 @@ def test_a_proposer_learns_the_faces_it_is_shown(tiny_episodes: Path) -> None:
         owed,
         hidden,
         config,
-        P.TrainSettings(epochs=40, batch=16, learning_rate=5e-3),
+        P.TrainSettings(epochs=40, batch=16, learning_rate=5e-3, min_steps=0),
         on_epoch=lambda _, value: losses.append(value),
     )
     assert losses[-1] < losses[0] / 3
@@ -108,3 +108,13 @@ def test_a_proposer_learns_the_faces_it_is_shown(tiny_episodes: Path) -> None:
         hits, false, owed_n = hits + h, false + fp, owed_n + len(truth)
     assert hits / owed_n > 0.6, (hits, owed_n)  # an untrained one finds none
     assert hits / max(hits + false, 1) > 0.4, (hits, false)
+
+
+def test_few_frames_get_more_passes_to_reach_the_minimum_steps() -> None:
+    s = P.TrainSettings(epochs=8, batch=32, min_steps=1000)
+    assert s.steps_per_epoch(100) == 3 and s.epochs_for(100) == 334  # 1,002 steps
+    assert s.epochs_for(7200) == 8  # 225 steps a pass: 8 passes are already 1,800
+    assert s.steps_per_epoch(5) == 1  # fewer frames than a batch: one batch of them all
+    assert P.TrainSettings(epochs=8, min_steps=0).epochs_for(100) == 8
+    with pytest.raises(ValueError, match="min_steps"):
+        P.TrainSettings(min_steps=-1)
