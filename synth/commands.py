@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synth.argtypes import at_least
+from synth.artists import write_artist_faces, write_contact_sheet
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
@@ -97,6 +98,25 @@ def _faces(args: argparse.Namespace) -> int:
             f"{out}: {args.count} {args.style} faces in {len(counts)} folders "
             f"<character>/<emotion>, listed in {out / 'faces.csv'}"
         )
+    return 0
+
+
+def _artists(args: argparse.Namespace) -> int:
+    out = _out_dir(args.out)
+    counts = write_artist_faces(out, args.count, args.artists, args.seed, args.size)
+    sheet = None
+    if args.sheet:
+        sheet = write_contact_sheet(args.sheet, min(args.artists, 12), args.seed)
+    if args.json:
+        report = {"out": str(out), "count": args.count, "artists": args.artists, "classes": counts}
+        print(json.dumps(report | ({"sheet": str(args.sheet)} if sheet else {})))
+    else:
+        print(
+            f"{out}: {args.count} faces by {args.artists} artists in <artist>/<emotion>, "
+            f"listed in {out / 'faces.csv'}, the artists in {out / 'artists.json'}"
+        )
+        if sheet:
+            print(f"{args.sheet}: {sheet[0]}x{sheet[1]} contact sheet (artists by emotions)")
     return 0
 
 
@@ -282,6 +302,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     sh.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     _show_flag(sh)
     sh.set_defaults(func=_sheet)
+
+    ar = ss.add_parser(
+        "artists",
+        help="draw faces of the seven emotions by many random artists' conventions",
+        description="Faces drawn the ways other artists draw them: each artist picks eyes "
+        "(ovals, dots, large with a coloured iris, lashes), brows (none, lines, blocks), a mouth "
+        "(plain, a heavy line, fangs), a nose, a head (round, wide, tall, eared, a box), line "
+        "weight and colour (or none), flat, cel or gradient shading, a palette and an accessory "
+        "that leaves the expression alone. Writes OUT/artist-<k>/<emotion>/<seed>-<i>.png "
+        "(balanced over artists x emotions), OUT/faces.csv and OUT/artists.json. The same seed "
+        "gives the same files; the classic show is not drawn this way.",
+    )
+    ar.add_argument("out", type=Path, metavar="OUT", help="output folder (created if missing)")
+    ar.add_argument("--count", type=_positive_int, default=700, help="faces in all (700)")
+    ar.add_argument("--artists", type=_positive_int, default=10, help="artists (10)")
+    ar.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    ar.add_argument("--size", type=at_least(16), default=64, help="pixels a side (64)")
+    ar.add_argument(
+        "--sheet", type=Path, metavar="SHEET.png", help="also a contact sheet of up to 12 of them"
+    )
+    ar.add_argument("--json", action="store_true", help="print what was written as one JSON line")
+    ar.set_defaults(func=_artists)
 
     de = ss.add_parser(
         "degrade",
