@@ -20,8 +20,10 @@ import numpy as np
 
 from synth import EMOTIONS
 from synth.emotions import FaceParams, expression, sample_intensity
+from synth.facesets import balanced_order, write_png
 from synth.features import (
     BLACK,
+    MOUTH_DARK,
     Layout,
     bean_eyes,
     brows,
@@ -181,7 +183,7 @@ def _nose(a: Artist, lay: Layout) -> list[Shape]:
     return []
 
 
-def _lashes(a: Artist, lay: Layout, p: FaceParams) -> list[Shape]:
+def _lashes(lay: Layout, p: FaceParams) -> list[Shape]:
     out = []
     ex, ey = lay.eye_xy
     top = ey - lay.eye_ry * p.eye_open
@@ -235,14 +237,14 @@ def artist_shapes(a: Artist, params: FaceParams, gaze: tuple[float, float]) -> l
     shapes = _head(a)
     shapes += cheeks(lay, params, a.skin)
     shapes += _nose(a, lay)
-    dark = ink if a.mouth == "line" else (110, 25, 35)
+    dark = ink if a.mouth == "line" else MOUTH_DARK
     shapes += mouth(lay, params, ink, a.skin, dark, line * (1.8 if a.mouth == "line" else 1.0))
     if a.mouth == "fangs":
         shapes += _fangs(lay, params)
     draw_eyes = bean_eyes if a.eyes == "dots" else eyes
     shapes += draw_eyes(lay, params, a.skin, ink, gaze)
     if a.eyes == "lashes":
-        shapes += _lashes(a, lay, params)
+        shapes += _lashes(lay, params)
     if a.brows != "none":
         shapes += brows(lay, params, ink if a.brows == "lines" else a.hair)
     shapes += tears_and_sweat(lay, params, ink)
@@ -316,9 +318,7 @@ def write_artist_faces(
         raise ValueError(f"--size must be in [16, 512], got {size}")
     drawn = draw_artists(artists, seed)
     combos = [(k, e) for k in range(artists) for e in EMOTIONS]
-    order_rng = np.random.default_rng([seed, 0])
-    rounds = [order_rng.permutation(len(combos)) for _ in range(-(-count // len(combos)))]
-    order = np.concatenate(rounds)[:count]
+    order = balanced_order(len(combos), count, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     rows = []
@@ -328,10 +328,7 @@ def write_artist_faces(
         name = f"artist-{k:02d}"
         rel = Path(name) / emotion / f"{seed}-{i:06d}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise OSError(f"{out_dir / rel}: could not encode PNG")
-        (out_dir / rel).write_bytes(buf.tobytes())
+        write_png(out_dir / rel, rgb)
         rows.append((rel.as_posix(), name, emotion))
         counts[f"{name}/{emotion}"] = counts.get(f"{name}/{emotion}", 0) + 1
     for doc, text in (
@@ -348,11 +345,8 @@ def write_artist_faces(
 def write_contact_sheet(path: Path, artists: int, seed: int) -> tuple[int, int]:
     """The first `artists` artists of `seed` by the seven emotions, as a PNG; (width, height)."""
     sheet = contact_sheet(draw_artists(artists, seed), np.random.default_rng([seed, 4]))
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"{path}: could not encode PNG")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(buf.tobytes())
+    write_png(tmp, sheet)
     os.replace(tmp, path)
     return sheet.shape[1], sheet.shape[0]

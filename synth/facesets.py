@@ -173,9 +173,7 @@ def write_faces(
     if style not in STYLES:
         raise ValueError(f"Unknown style {style!r}. Choose one of: {', '.join(STYLES)}")
     combos = [(c, e) for c in show(show_name).cast for e in EMOTIONS]
-    order_rng = np.random.default_rng([seed, 0])
-    rounds = [order_rng.permutation(len(combos)) for _ in range(-(-count // len(combos)))]
-    order = np.concatenate(rounds)[:count]
+    order = balanced_order(len(combos), count, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     rows = []
@@ -184,7 +182,7 @@ def write_faces(
         crop = face_crop(character, emotion, np.random.default_rng([seed, 1, i]), style, size)
         rel = Path(character) / emotion / f"{seed}-{i:06d}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        _write_png(out_dir / rel, crop.rgb)
+        write_png(out_dir / rel, crop.rgb)
         rows.append((rel.as_posix(), character, emotion, f"{crop.intensity:.3f}", style))
         key = f"{character}/{emotion}"
         counts[key] = counts.get(key, 0) + 1
@@ -193,9 +191,7 @@ def write_faces(
     for i in range(nonfaces):
         rel = Path(NONFACE) / f"{seed}-n{i:06d}.png"
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-        _write_png(
-            out_dir / rel, nonface_crop(np.random.default_rng([seed, 2, i]), size, show_name)
-        )
+        write_png(out_dir / rel, nonface_crop(np.random.default_rng([seed, 2, i]), size, show_name))
         rows.append((rel.as_posix(), "", "", "", style))
         counts[NONFACE] = counts.get(NONFACE, 0) + 1
     tmp = out_dir / ".faces.csv.part"
@@ -207,7 +203,15 @@ def write_faces(
     return counts
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
+def balanced_order(classes: int, count: int, seed: int) -> np.ndarray:
+    """`count` class indices in `classes`, each round of `classes` a fresh shuffle of them all,
+    so every class gets its share whatever `count` is."""
+    rng = np.random.default_rng([seed, 0])
+    rounds = [rng.permutation(classes) for _ in range(-(-count // classes))]
+    return np.concatenate(rounds)[:count]
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
     ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
     if not ok:
         raise OSError(f"{path}: could not encode PNG")
