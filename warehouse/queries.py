@@ -93,6 +93,7 @@ def share_intervals(
 ) -> dict[tuple, tuple[float | None, float | None, int]]:
     """Per group of `keys`: (low, high, tracks) of `emotion`'s share, bootstrapped over tracks."""
     group = ", ".join(f"f.{k}" for k in keys)
+    # tracks in a fixed order, so that the seeded bootstrap draws the same tracks on every call
     per_track = con.execute(
         f"""
         SELECT {group}, sum(f.seconds) AS total,
