@@ -101,7 +101,7 @@ def share_intervals(
         FROM faces f JOIN episodes e USING (episode_id)
         WHERE e.status = 'indexed'
         GROUP BY {group}, f.episode_id, f.track_id
-        ORDER BY {group}""",
+        ORDER BY {group}, f.episode_id, f.track_id""",
         [check_emotion(emotion)],
     ).fetchnumpy()
     names = [np.asarray(per_track[k], dtype=object) for k in keys]
@@ -366,6 +366,49 @@ def least_certain(
             WHERE e.status = 'indexed' AND NOT f.filled
               AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))
             ORDER BY f.confidence, f.face_id
+            LIMIT ?""",
+            [list(skip or []), limit],
+        )
+    )
+
+
+def most_informative(
+    con: duckdb.DuckDBPyConnection, limit: int, skip: list[int] | None = None
+) -> list[dict]:
+    """The faces whose labels teach the model most, for the Label page: the least certain face
+    of each track first (the other faces of a track mostly repeat it), taking turns over
+    (character, emotion the model says), so that one character's doubtful moods do not fill
+    the page; then the second least certain face of each track, and so on. Within a turn, the
+    least certain first. Found by a cascade, not by gap filling; `skip` holds face ids already
+    labelled. Every unlabelled face comes up in the end.
+
+    Rows: face_id, episode_id, time_s, character, emotion, confidence.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    return _records(
+        con.execute(
+            """
+            WITH pool AS (
+                SELECT f.face_id, f.episode_id, f.track_id, f.time_s, f.character, f.emotion,
+                       f.confidence
+                FROM faces f JOIN episodes e USING (episode_id)
+                WHERE e.status = 'indexed' AND NOT f.filled
+                  AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))
+            ), ranked AS (
+                SELECT *, row_number() OVER (
+                    PARTITION BY episode_id, coalesce(track_id, -face_id)
+                    ORDER BY confidence, face_id) AS in_track
+                FROM pool
+            ), turns AS (
+                SELECT *, row_number() OVER (
+                    PARTITION BY in_track, character, emotion
+                    ORDER BY confidence, face_id) AS turn
+                FROM ranked
+            )
+            SELECT face_id, episode_id, time_s, character, emotion, confidence
+            FROM turns
+            ORDER BY in_track, turn, confidence, face_id
             LIMIT ?""",
             [list(skip or []), limit],
         )

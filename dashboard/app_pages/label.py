@@ -33,8 +33,9 @@ def file_label(face: dict, emotion: str | None) -> None:
 
 st.title("Label faces")
 st.caption(
-    f"Least certain first. Labels go to {settings.labels}, one folder per character and "
-    "emotion; teach the model with them, then index again:"
+    "The faces that teach the model most first: the least certain face of each track, taking "
+    f"turns over characters and the emotions the model says. Labels go to {settings.labels}, "
+    "one folder per character and emotion; teach the model with them, then index again:"
 )
 done = labels.labelled(settings.labels)
 st.code(labels.train_command(settings.labels, settings.model, settings.warehouse), "bash")
@@ -45,7 +46,7 @@ elif outcome == "error":
     st.error(f"Not saved: {said}")
 
 with resources.warehouse() as con:
-    batch = queries.least_certain(con, BATCH, skip=list(done))
+    batch = queries.most_informative(con, BATCH, skip=list(done))
     if not batch:
         st.info("Every face is labelled.")
         st.stop()

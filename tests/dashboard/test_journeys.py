@@ -123,7 +123,7 @@ def test_episode_plays_from_the_clicked_moment(server, page, screenshots) -> Non
 
 def test_a_label_click_lands_a_file_in_the_image_folder(server, page, screenshots) -> None:
     with reader.connect(server.warehouse) as con:
-        first = queries.least_certain(con, 1)[0]
+        first = queries.most_informative(con, 1)[0]
     page.goto(f"{server.url}/label")
     page.get_by_text(f"face {first['face_id']} ·").wait_for()
     page.screenshot(path=screenshots / "label.png", full_page=True)

@@ -130,7 +130,7 @@ def test_model(app: AppTest) -> None:
 
 def test_label_files_a_face(app: AppTest, warehouse: Path, tmp_path: Path) -> None:
     with reader.connect(warehouse) as con:
-        first = queries.least_certain(con, 1)[0]
+        first = queries.most_informative(con, 1)[0]
     at = open_page(app, "label")
     at.button(key=f"label-{first['face_id']}-not a face").click().run()
     assert (tmp_path / "labels" / "nonface" / f"{first['face_id']}.jpg").is_file()

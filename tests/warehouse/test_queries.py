@@ -552,3 +552,33 @@ def test_least_certain_lowest_confidence_first(tmp_path: Path) -> None:
         wh.publish()
     with reader.connect(tmp_path) as con:
         assert [r["face_id"] for r in queries.least_certain(con, 10)] == [3, 1]
+
+
+def test_most_informative_one_face_a_track_taking_turns(tmp_path: Path) -> None:
+    # one track per character and episode; every second face is filled and never offered
+    ep1 = [
+        ("tom", "happy", 0.2),
+        ("tom", "happy", 0.25),
+        ("jerry", "sad", 0.5),
+        ("jerry", "sad", 0.6),
+    ]
+    ep2 = [("tom", "happy", 0.3), ("tom", "angry", 0.9)]
+    with Warehouse(tmp_path) as wh:
+        for episode_id, rows in (("ep1", ep1), ("ep2", ep2)):
+            faces = [
+                Face(float(t), who, emotion, confidence=c)
+                for k, (who, emotion, c) in enumerate(rows)
+                for t in (2 * k, 2 * k + 1)
+            ]
+            wh.write_episode(record(episode_id), episode_faces(faces))
+        wh.publish()
+    with reader.connect(tmp_path) as con:
+        got = [r["face_id"] for r in queries.most_informative(con, 100)]
+        # the first face of each track (1, 5, 9), tom-happy's second turn (9) after
+        # jerry-sad's first (5); then each track's second face
+        assert got == [1, 5, 9, 3, 7, 11]
+        assert [r["face_id"] for r in queries.least_certain(con, 100)] == [1, 3, 9, 5, 7, 11]
+        assert [r["face_id"] for r in queries.most_informative(con, 3, skip=[1])] == [3, 5, 9]
+        assert [r["face_id"] for r in queries.most_informative(con, 2)] == [1, 5]
+        with pytest.raises(ValueError, match="^limit must be >= 1, got 0$"):
+            queries.most_informative(con, 0)
