@@ -42,6 +42,16 @@ NOSES = ("none", "dot", "triangle", "snout")
 HEADS = ("round", "wide", "tall", "eared", "box")
 SHADINGS = ("flat", "cel", "gradient")
 ACCESSORIES = ("none", "hat", "bow", "antenna")
+# the conventions an artist picks from a list, by the Artist field that holds the pick
+CONVENTIONS: dict[str, tuple[str, ...]] = {
+    "eyes": EYES,
+    "brows": BROWS,
+    "mouth": MOUTHS,
+    "nose": NOSES,
+    "head": HEADS,
+    "shading": SHADINGS,
+    "accessory": ACCESSORIES,
+}
 
 # Skin tones of people, fur and plastic: from pale to dark, and the unreal colours of toys.
 SKINS: tuple[RGB, ...] = (
@@ -94,8 +104,12 @@ class Artist:
             raise ValueError("line must be in [0, 0.2] and eye_scale in [0.4, 2]")
 
     @classmethod
-    def random(cls, rng: np.random.Generator) -> Artist:
-        """An artist drawn at random: every convention independently."""
+    def random(
+        cls, rng: np.random.Generator, choices: dict[str, tuple[str, ...]] | None = None
+    ) -> Artist:
+        """An artist drawn at random: every convention independently, from `choices` where it
+        names one (see `restricted`), else from all of CONVENTIONS."""
+        allowed = CONVENTIONS | (choices or {})
 
         def pick(options: tuple):  # noqa: ANN202
             return options[int(rng.integers(len(options)))]
@@ -103,13 +117,13 @@ class Artist:
         hue = float(rng.random())
         hair = colorsys.hsv_to_rgb(hue, float(rng.uniform(0.3, 0.9)), float(rng.uniform(0.2, 0.9)))
         return cls(
-            eyes=pick(EYES),
-            brows=pick(BROWS),
-            mouth=pick(MOUTHS),
-            nose=pick(NOSES),
-            head=pick(HEADS),
-            shading=pick(SHADINGS),
-            accessory=pick(ACCESSORIES),
+            eyes=pick(allowed["eyes"]),
+            brows=pick(allowed["brows"]),
+            mouth=pick(allowed["mouth"]),
+            nose=pick(allowed["nose"]),
+            head=pick(allowed["head"]),
+            shading=pick(allowed["shading"]),
+            accessory=pick(allowed["accessory"]),
             skin=pick(SKINS),
             hair=tuple(int(255 * v) for v in hair),
             ink=pick(INKS),
@@ -252,9 +266,38 @@ def artist_shapes(a: Artist, params: FaceParams, gaze: tuple[float, float]) -> l
     return shapes
 
 
-def draw_artists(n: int, seed: int) -> list[Artist]:
-    """The `n` artists of `seed` (artist k is the same whatever `n` is)."""
-    return [Artist.random(np.random.default_rng([seed, 3, k])) for k in range(n)]
+def restricted(
+    only: dict[str, tuple[str, ...]] | None = None,
+    without: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """The choices per convention that `only` (these and no others) and `without` (any but
+    these) leave: for drawing styles that a training set never drew, and faces in only them."""
+    out = dict(CONVENTIONS)
+    for rule, given in (("only", only or {}), ("without", without or {})):
+        for name, values in given.items():
+            if name not in CONVENTIONS:
+                raise ValueError(
+                    f"--{rule}: unknown convention {name!r}; choose one of: "
+                    f"{', '.join(CONVENTIONS)}"
+                )
+            wrong = [v for v in values if v not in CONVENTIONS[name]]
+            if wrong:
+                raise ValueError(
+                    f"--{rule}: {name} has no {wrong[0]!r}; choose from: "
+                    f"{', '.join(CONVENTIONS[name])}"
+                )
+            out[name] = tuple(v for v in out[name] if (v in values) == (rule == "only"))
+            if not out[name]:
+                raise ValueError(f"--only and --without leave {name} nothing to draw")
+    return out
+
+
+def draw_artists(
+    n: int, seed: int, choices: dict[str, tuple[str, ...]] | None = None
+) -> list[Artist]:
+    """The `n` artists of `seed` (artist k is the same whatever `n` is), each convention drawn
+    from `choices` (see `restricted`; all of them by default)."""
+    return [Artist.random(np.random.default_rng([seed, 3, k]), choices) for k in range(n)]
 
 
 def artist_face(
@@ -304,11 +347,17 @@ def contact_sheet(
 
 
 def write_artist_faces(
-    out_dir: Path, count: int, artists: int, seed: int, size: int = 64
+    out_dir: Path,
+    count: int,
+    artists: int,
+    seed: int,
+    size: int = 64,
+    choices: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, int]:
     """`count` faces by `artists` random artists, balanced over artists x emotions, as
     `OUT/artist-<k>/<emotion>/<seed>-<i>.png` (the layout `toon train` reads), `faces.csv`
     listing them and `artists.json` saying how each artist draws. The same seed, the same files.
+    `choices` limits the conventions the artists draw from (see `restricted`).
 
     Returns the count per `artist-<k>/<emotion>`.
     """
@@ -316,7 +365,7 @@ def write_artist_faces(
         raise ValueError(f"--count and --artists must be at least 1, got {count}, {artists}")
     if not 16 <= size <= 512:
         raise ValueError(f"--size must be in [16, 512], got {size}")
-    drawn = draw_artists(artists, seed)
+    drawn = draw_artists(artists, seed, choices)
     combos = [(k, e) for k in range(artists) for e in EMOTIONS]
     order = balanced_order(len(combos), count, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -342,9 +391,12 @@ def write_artist_faces(
     return counts
 
 
-def write_contact_sheet(path: Path, artists: int, seed: int) -> tuple[int, int]:
+def write_contact_sheet(
+    path: Path, artists: int, seed: int, choices: dict[str, tuple[str, ...]] | None = None
+) -> tuple[int, int]:
     """The first `artists` artists of `seed` by the seven emotions, as a PNG; (width, height)."""
-    sheet = contact_sheet(draw_artists(artists, seed), np.random.default_rng([seed, 4]))
+    drawn = draw_artists(artists, seed, choices)
+    sheet = contact_sheet(drawn, np.random.default_rng([seed, 4]))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     write_png(tmp, sheet)

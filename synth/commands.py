@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synth.argtypes import at_least
-from synth.artists import write_artist_faces, write_contact_sheet
+from synth.artists import restricted, write_artist_faces, write_contact_sheet
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
@@ -101,12 +101,21 @@ def _faces(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conventions(text: str) -> tuple[str, tuple[str, ...]]:
+    name, _, values = text.partition("=")
+    picked = tuple(v.strip() for v in values.split(",") if v.strip())
+    if not name or not picked:
+        raise argparse.ArgumentTypeError(f"expected CONVENTION=VALUE[,VALUE], got {text!r}")
+    return name.strip(), picked
+
+
 def _artists(args: argparse.Namespace) -> int:
+    choices = restricted(dict(args.only), dict(args.without))  # before anything is written
     out = _out_dir(args.out)
-    counts = write_artist_faces(out, args.count, args.artists, args.seed, args.size)
+    counts = write_artist_faces(out, args.count, args.artists, args.seed, args.size, choices)
     sheet = None
     if args.sheet:
-        sheet = write_contact_sheet(args.sheet, min(args.artists, 12), args.seed)
+        sheet = write_contact_sheet(args.sheet, min(args.artists, 12), args.seed, choices)
     if args.json:
         report = {"out": str(out), "count": args.count, "artists": args.artists, "classes": counts}
         print(json.dumps(report | ({"sheet": str(args.sheet)} if sheet else {})))
@@ -322,6 +331,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ar.add_argument(
         "--sheet", type=Path, metavar="SHEET.png", help="also a contact sheet of up to 12 of them"
     )
+    for flag, says in (
+        ("--only", "draw CONVENTION only in these ways, e.g. eyes=lashes,dots"),
+        ("--without", "never draw CONVENTION these ways, e.g. head=box (a style held out)"),
+    ):
+        ar.add_argument(
+            flag, type=_conventions, action="append", default=[],
+            metavar="CONVENTION=VALUE[,VALUE]",
+            help=f"{says}; conventions: eyes, brows, mouth, nose, head, shading, accessory",
+        )  # fmt: skip
     ar.add_argument("--json", action="store_true", help="print what was written as one JSON line")
     ar.set_defaults(func=_artists)
 

@@ -22,6 +22,7 @@ from synth.artists import (
     Artist,
     artist_face,
     draw_artists,
+    restricted,
 )
 from tests.conftest import run_toon
 
@@ -110,4 +111,23 @@ def test_artists_command_writes_what_train_reads(tmp_path: Path) -> None:
 def test_artists_command_refuses_bad_counts(tmp_path: Path) -> None:
     rc, _, stderr = run_toon(["synth", "artists", str(tmp_path / "x"), "--count", "0"])
     assert rc == 2 and "--count" in stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_only_and_without_hold_conventions_out(tmp_path: Path) -> None:
+    held = {"eyes": ("lashes",), "head": ("box",)}
+    trained = draw_artists(40, 9, restricted(without=held))
+    unseen = draw_artists(40, 9, restricted(only=held, without={"shading": ("flat",)}))
+    assert not {a.eyes for a in trained} & {"lashes"} and "box" not in {a.head for a in trained}
+    assert {(a.eyes, a.head) for a in unseen} == {("lashes", "box")}
+    assert {a.shading for a in unseen} == {"cel", "gradient"}
+    assert draw_artists(3, 9, restricted()) == draw_artists(3, 9)  # nothing held out: the same
+    rc, _, stderr = run_toon(
+        ["synth", "artists", str(tmp_path / "x"), "--count", "7", "--only", "eyes=square"]
+    )
+    assert (rc, stderr.strip()) == (2, "toon: error: --only: eyes has no 'square'; choose from: "
+                                       "ovals, dots, large, lashes")  # fmt: skip
+    rc, _, stderr = run_toon(["synth", "artists", str(tmp_path / "x"), "--count", "7",
+                              "--only", "head=box", "--without", "head=box"])  # fmt: skip
+    assert rc == 2 and "leave head nothing to draw" in stderr
     assert not (tmp_path / "x").exists()
