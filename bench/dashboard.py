@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
 from synth import EMOTIONS as SYNTH_EMOTIONS  # noqa: E402
 from synth.facesets import face_crop  # noqa: E402
-from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_results  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_results  # noqa: E402
 from warehouse import queries, reader  # noqa: E402
 
 K = 10
@@ -105,7 +105,7 @@ def screenshots(browser, server: Server, out: Path, sketch: Path) -> None:  # no
         if name == "sql":
             page.get_by_role("button", name="Run").click()
             page.get_by_test_id("stDataFrame").wait_for()
-        page.wait_for_load_state("networkidle")
+        # not "networkidle": the Episode page's video and Streamlit's socket keep the network busy
         time.sleep(1)  # charts and thumbnails settle
         page.screenshot(path=out / f"{name}.png")
     context.close()
