@@ -89,15 +89,7 @@ class Artist:
     mouth_height: float = 0.45
 
     def __post_init__(self) -> None:
-        for name, allowed in (
-            ("eyes", EYES),
-            ("brows", BROWS),
-            ("mouth", MOUTHS),
-            ("nose", NOSES),
-            ("head", HEADS),
-            ("shading", SHADINGS),
-            ("accessory", ACCESSORIES),
-        ):
+        for name, allowed in CONVENTIONS.items():
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
         if not 0.0 <= self.line <= 0.2 or not 0.4 <= self.eye_scale <= 2.0:

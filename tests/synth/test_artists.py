@@ -12,13 +12,7 @@ import pytest
 
 from synth import EMOTIONS
 from synth.artists import (
-    ACCESSORIES,
-    BROWS,
-    EYES,
-    HEADS,
-    MOUTHS,
-    NOSES,
-    SHADINGS,
+    CONVENTIONS,
     Artist,
     artist_face,
     draw_artists,
@@ -40,18 +34,7 @@ def test_the_same_seed_draws_the_same_face_and_emotions_differ() -> None:
             assert np.abs(faces[e] - faces["neutral"]).mean() > 1.0, e
 
 
-@pytest.mark.parametrize(
-    "field,options",
-    [
-        ("eyes", EYES),
-        ("brows", BROWS),
-        ("mouth", MOUTHS),
-        ("nose", NOSES),
-        ("head", HEADS),
-        ("shading", SHADINGS),
-        ("accessory", ACCESSORIES),
-    ],
-)
+@pytest.mark.parametrize("field,options", list(CONVENTIONS.items()))
 def test_every_convention_draws_something_of_its_own(field: str, options: tuple) -> None:
     drawn = [face(dataclasses.replace(Artist(), **{field: o}), "angry") for o in options]
     assert all(f.shape == (64, 64, 3) and f.dtype == np.uint8 for f in drawn)
