@@ -64,14 +64,23 @@ def pairs_of(report: dict) -> np.ndarray:
     return np.array([(t, p) for t in range(len(m)) for p in range(len(m)) for _ in range(m[t, p])])
 
 
+def resample(pairs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One bootstrap draw of (true, predicted) pairs, faces resampled within each emotion."""
+    by_class = [pairs[pairs[:, 0] == c] for c in np.unique(pairs[:, 0])]
+    return np.concatenate([g[rng.integers(len(g), size=len(g))] for g in by_class])
+
+
 def interval(pairs: np.ndarray, rng: np.random.Generator) -> tuple[float, float]:
     """95% bootstrap interval of balanced accuracy, resampling faces within each emotion."""
-    by_class = [pairs[pairs[:, 0] == c] for c in np.unique(pairs[:, 0])]
-    draws = [
-        balanced(np.concatenate([g[rng.integers(len(g), size=len(g))] for g in by_class]))
-        for _ in range(BOOTSTRAP)
-    ]
+    draws = [balanced(resample(pairs, rng)) for _ in range(BOOTSTRAP)]
     return float(np.percentile(draws, 2.5)), float(np.percentile(draws, 97.5))
+
+
+def mean_interval(styles: list[np.ndarray], rng: np.random.Generator) -> list[float]:
+    """95% bootstrap interval of the mean over styles of balanced accuracy, each style's faces
+    resampled within each emotion."""
+    means = [np.mean([balanced(resample(p, rng)) for p in styles]) for _ in range(BOOTSTRAP)]
+    return [round(float(np.percentile(means, q)), 3) for q in (2.5, 97.5)]
 
 
 def fine_tune(work: Path, synth: Path, styles: dict[str, Path], base: Path, recipe: dict) -> Path:
@@ -147,18 +156,9 @@ def main() -> None:
                 "trained_with": sorted(styles),
             }
             print(f"{style}: {r['balanced_accuracy']} [{low:.3f}, {high:.3f}]", file=sys.stderr)
-    means = [
-        np.mean(
-            [
-                balanced(np.concatenate([g[rng.integers(len(g), size=len(g))] for g in by_class]))
-                for by_class in ([p[p[:, 0] == c] for c in np.unique(p[:, 0])] for p in every)
-            ]
-        )
-        for _ in range(BOOTSTRAP)
-    ]
     scores = [v["balanced_accuracy"] for v in out["styles"].values()]
     out["mean_balanced_accuracy"] = round(float(np.mean(scores)), 4)
-    out["mean_interval_95"] = [round(float(np.percentile(means, q)), 3) for q in (2.5, 97.5)]
+    out["mean_interval_95"] = mean_interval(every, rng)
     out["seconds"] = round(time.perf_counter() - t0, 1)
     print("| held-out style | balanced accuracy | 95% interval | accuracy | faces |")
     print("|---|---|---|---|---|")

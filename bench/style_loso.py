@@ -30,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
-from bench.emoji_loso import BOOTSTRAP, balanced, interval, pairs_of  # noqa: E402
+from bench.emoji_loso import balanced, interval, mean_interval, pairs_of  # noqa: E402
 
 DATASETS = ROOT.parent / "shared" / "datasets"
 STYLES = {
@@ -206,20 +206,9 @@ def main() -> None:
 
     def summary(per_style: dict[str, np.ndarray]) -> dict:
         scores = [balanced(p) for p in per_style.values()]
-        means = [
-            np.mean(
-                [
-                    balanced(np.concatenate([g[rng.integers(len(g), size=len(g))] for g in by]))
-                    for by in (
-                        [p[p[:, 0] == c] for c in np.unique(p[:, 0])] for p in per_style.values()
-                    )
-                ]
-            )
-            for _ in range(BOOTSTRAP)
-        ]
         return {
             "mean_balanced_accuracy": round(float(np.mean(scores)), 4),
-            "mean_interval_95": [round(float(np.percentile(means, q)), 3) for q in (2.5, 97.5)],
+            "mean_interval_95": mean_interval(list(per_style.values()), rng),
             "weakest": round(float(min(scores)), 4),
         }
 
