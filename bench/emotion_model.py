@@ -1,10 +1,11 @@
 """The default emotion model against unseen synthetic faces, the emoji styles, sketches, and time.
 
 Renders test faces from seeds never used in training (the shipped model was trained on seeds 1
-and 2, and the emoji show's on 21 and 22), then prints, as JSON:
+and 2, the emoji show's on 21 and 22, and fine-tuned on 41-44), then prints, as JSON:
 - `toon evaluate` on 3,000 colour faces (seed 901);
 - with `--emoji`, `toon evaluate` on each style of ../shared/datasets/emoji-faces: only for a
-  model that never saw them (the shipped model, since 2026-12-03, has not);
+  `--model` that never saw them (the shipped model has learnt from every human-drawn style
+  since 2026-12-07; bench/style_loso.py scores its recipe on styles held out);
 - sketch search: each sketch face (seed 902) embedded, its 10 nearest colour faces (seed 901) by
   cosine in a FAISS flat index, and the share of those with the sketch's emotion (precision@10);
 - inference speed with embeddings, in faces per second, on every core of this machine.
@@ -52,7 +53,9 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=3000, help="colour test faces")
     ap.add_argument("--sketches", type=int, default=1050, help="sketch queries")
     ap.add_argument(
-        "--emoji", action="store_true", help="also score every emoji style (model never saw them)"
+        "--emoji",
+        action="store_true",
+        help="also score every emoji style (a model that never saw them)",
     )
     args = ap.parse_args()
     from model.data import load, scan

@@ -23,14 +23,14 @@ def test_shipped_model_is_intact_and_described() -> None:
 
 
 def test_shipped_model_on_unseen_faces(tmp_path: Path) -> None:
-    # seed 777 was never used for training (seeds 1 and 2) or the benchmark (901, 902)
+    # seed 777 was never used for training (seeds 1, 2, 21, 22, 41-44) or the benchmark (901, 902)
     res = run("synth", "faces", tmp_path, "--count", 210, "--seed", 777, "--json")
     assert res.returncode == 0, res.stderr
     model = EmotionModel(DEFAULT)
     faces = load(scan(tmp_path), model.classes, (), model.size)
     pred = model.predict(faces.images)
     accuracy = float((pred.emotion.argmax(1) == faces.emotion).mean())
-    assert accuracy > 0.9, accuracy  # 0.976 on 3,000 such faces; a floor, not the figure
+    assert accuracy > 0.9, accuracy  # 0.966 on 3,000 such faces; a floor, not the figure
     named = np.array(model.characters)[pred.character.argmax(1)]
     truth = np.array([p.parts[-3] for p in faces.paths])
     mine = np.isin(truth, ["tom", "jerry"])
