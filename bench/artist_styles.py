@@ -45,6 +45,14 @@ def artist_faces(out: Path, flag: str, count: int, artists: int, seed: int) -> P
     return out
 
 
+def link_faces(folder: Path, by_emotion: dict[str, list[Path]]) -> None:
+    """An ImageFolder of links, `folder/<emotion>/<name>`, to each emotion's faces."""
+    for emotion, paths in by_emotion.items():
+        (folder / emotion).mkdir(parents=True)
+        for path in paths:
+            (folder / emotion / path.name).symlink_to(path.resolve())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=Path, required=True, help="model folder that saw no drawn style")
@@ -89,18 +97,16 @@ def main() -> None:
         order = {e: list(rng.permutation(len(p))) for e, p in by_emotion.items()}
         rest = work / "curve" / a / "rest"  # the artist's faces never labelled at any k
         if not rest.is_dir():
-            for e, paths in by_emotion.items():
-                (rest / e).mkdir(parents=True)
-                for i in order[e][max(KS) :]:
-                    (rest / e / paths[i].name).symlink_to(paths[i].resolve())
+            link_faces(
+                rest, {e: [p[i] for i in order[e][max(KS) :]] for e, p in by_emotion.items()}
+            )
         curve[a] = {"0": out["models"][recipe_name(recipe)]["per_artist"][a]}
         for k in KS:
             labels = work / "curve" / a / f"labels-{k}"
             shutil.rmtree(labels, ignore_errors=True)
-            for e, paths in by_emotion.items():
-                (labels / "labels" / e).mkdir(parents=True)
-                for i in order[e][:k]:
-                    (labels / "labels" / e / paths[i].name).symlink_to(paths[i].resolve())
+            link_faces(
+                labels / "labels", {e: [p[i] for i in order[e][:k]] for e, p in by_emotion.items()}
+            )
             tune = {"oversample": args.label_times, "epochs": args.label_epochs, "artists": False}
             links = {"synth": args.synth, "labels": labels / "labels"}
             scores = runner.tune_and_score(

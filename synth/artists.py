@@ -109,13 +109,7 @@ class Artist:
         hue = float(rng.random())
         hair = colorsys.hsv_to_rgb(hue, float(rng.uniform(0.3, 0.9)), float(rng.uniform(0.2, 0.9)))
         return cls(
-            eyes=pick(allowed["eyes"]),
-            brows=pick(allowed["brows"]),
-            mouth=pick(allowed["mouth"]),
-            nose=pick(allowed["nose"]),
-            head=pick(allowed["head"]),
-            shading=pick(allowed["shading"]),
-            accessory=pick(allowed["accessory"]),
+            **{name: pick(allowed[name]) for name in CONVENTIONS},  # in CONVENTIONS' order
             skin=pick(SKINS),
             hair=tuple(int(255 * v) for v in hair),
             ink=pick(INKS),

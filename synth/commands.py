@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from synth.argtypes import at_least
-from synth.artists import restricted, write_artist_faces, write_contact_sheet
+from synth.artists import CONVENTIONS, restricted, write_artist_faces, write_contact_sheet
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
@@ -338,7 +338,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ar.add_argument(
             flag, type=_conventions, action="append", default=[],
             metavar="CONVENTION=VALUE[,VALUE]",
-            help=f"{says}; conventions: eyes, brows, mouth, nose, head, shading, accessory",
+            help=f"{says}; conventions: {', '.join(CONVENTIONS)}",
         )  # fmt: skip
     ar.add_argument("--json", action="store_true", help="print what was written as one JSON line")
     ar.set_defaults(func=_artists)

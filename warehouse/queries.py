@@ -348,6 +348,15 @@ def faces_at(con: duckdb.DuckDBPyConnection, episode_id: str, time_s: float) -> 
     )
 
 
+# The faces a person may label: found by a cascade (not by gap filling) in an indexed episode,
+# and not among the face ids bound to the first parameter (those labelled already).
+_TO_LABEL = """
+    SELECT f.face_id, f.episode_id, f.track_id, f.time_s, f.character, f.emotion, f.confidence
+    FROM faces f JOIN episodes e USING (episode_id)
+    WHERE e.status = 'indexed' AND NOT f.filled
+      AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))"""
+
+
 def least_certain(
     con: duckdb.DuckDBPyConnection, limit: int, skip: list[int] | None = None
 ) -> list[dict]:
@@ -360,12 +369,10 @@ def least_certain(
         raise ValueError(f"limit must be >= 1, got {limit}")
     return _records(
         con.execute(
-            """
-            SELECT f.face_id, f.episode_id, f.time_s, f.character, f.emotion, f.confidence
-            FROM faces f JOIN episodes e USING (episode_id)
-            WHERE e.status = 'indexed' AND NOT f.filled
-              AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))
-            ORDER BY f.confidence, f.face_id
+            f"""
+            SELECT face_id, episode_id, time_s, character, emotion, confidence
+            FROM ({_TO_LABEL})
+            ORDER BY confidence, face_id
             LIMIT ?""",
             [list(skip or []), limit],
         )
@@ -388,14 +395,8 @@ def most_informative(
         raise ValueError(f"limit must be >= 1, got {limit}")
     return _records(
         con.execute(
-            """
-            WITH pool AS (
-                SELECT f.face_id, f.episode_id, f.track_id, f.time_s, f.character, f.emotion,
-                       f.confidence
-                FROM faces f JOIN episodes e USING (episode_id)
-                WHERE e.status = 'indexed' AND NOT f.filled
-                  AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))
-            ), ranked AS (
+            f"""
+            WITH pool AS ({_TO_LABEL}), ranked AS (
                 SELECT *, row_number() OVER (
                     PARTITION BY episode_id, coalesce(track_id, -face_id)
                     ORDER BY confidence, face_id) AS in_track
