@@ -172,5 +172,7 @@ gpu: install
 	$(BIN)/python -m pip uninstall -y -q faiss-cpu
 	$(BIN)/python -m pip install -q -e '.[dev,distributed,gpu]'
 
+# Only what the build made: the environment and pytest's cache. demo_data/ stays, since it holds
+# the labels a person made on the Label page (demo_data/warehouse/labels); delete it by hand.
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache
+	rm -rf $(VENV) .pytest_cache

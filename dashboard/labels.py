@@ -8,17 +8,19 @@ import os
 import tempfile
 from pathlib import Path
 
+from core.names import check_name
 from synth.facesets import NONFACE
 from warehouse.schema import EMOTIONS
 
 
 def label_path(labels: Path, face_id: int, character: str, emotion: str | None) -> Path:
     """Where a face's label lives; `emotion=None` means "not a face"."""
+    face = f"{int(face_id)}.jpg"
     if emotion is None:
-        return labels / NONFACE / f"{face_id}.jpg"
+        return labels / NONFACE / face
     if emotion not in EMOTIONS:
         raise ValueError(f"Unknown emotion {emotion!r}. Choose one of: {', '.join(EMOTIONS)}")
-    return labels / character / emotion / f"{face_id}.jpg"
+    return labels / check_name(character, what="character") / emotion / face
 
 
 def save_label(

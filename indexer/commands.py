@@ -151,9 +151,12 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _similar(args: argparse.Namespace) -> int:
     from indexer.similar import similar_to_image
 
-    rows = similar_to_image(args.warehouse, args.image, args.model, args.k, args.character)
+    answer = similar_to_image(args.warehouse, args.image, args.model, args.k, args.character)
+    note = answer.query.note()
+    if note:
+        print(f"toon: note: {args.image}: {note}", file=sys.stderr)
     print_rows(
-        rows,
+        answer.as_rows(),
         args.json,
         ["face_id", "episode_id", "time_s", "character", "emotion", "score"],
     )
@@ -306,7 +309,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "similar",
         help="faces most like an image (a frame crop, a drawing, a sketch)",
         description="Embed IMAGE with the model that indexed the warehouse and return the "
-        "nearest faces (cosine similarity as score).",
+        "nearest faces (cosine similarity as score). IMAGE is checked as an upload is (PNG, "
+        "JPEG, WebP or BMP, at most 5 MB and 16.8 million pixels) before it is decoded. When "
+        "the model sees no face of the cast in it, a note says so on stderr; with --json each "
+        "row carries query_p_other (the character head's `other` probability) and "
+        "query_not_a_face.",
     )
     add_warehouse(si)
     si.add_argument("image", type=Path, metavar="IMAGE")

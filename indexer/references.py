@@ -4,8 +4,6 @@ differ from each other, as an ImageFolder and one contact sheet."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,6 +11,8 @@ import cv2
 import duckdb
 import numpy as np
 
+from core.names import check_name
+from core.outputs import check_output_folder, staged_folder
 from warehouse import queries
 from warehouse.schema import EMOTIONS
 
@@ -27,7 +27,8 @@ def reference_files(picked: dict[tuple[str, str], list[tuple[int, bytes]]], per:
     """The reference set as files: relative path -> bytes, `<character>/<emotion>/<face_id>.jpg`
     for every picked face and `contact_sheet.png`."""
     files = {
-        f"{character}/{emotion}/{face_id}.jpg": jpeg
+        f"{check_name(character, what='character')}/{check_name(emotion, what='emotion')}/"
+        f"{int(face_id)}.jpg": jpeg
         for (character, emotion), faces in sorted(picked.items())
         for face_id, jpeg in faces
     }
@@ -50,26 +51,21 @@ def zip_references(files: dict[str, bytes]) -> bytes:
 def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -> dict:
     """Write OUT/<character>/<emotion>/<face_id>.jpg and OUT/contact_sheet.png.
 
-    The folder is built beside OUT and swapped in whole, so a failure leaves OUT as it was.
+    OUT must be new, empty or a references folder this wrote (it holds the contact sheet): a
+    person's folder is refused, not emptied. The folder is built beside OUT and swapped in
+    whole, so a failure leaves OUT as it was.
     """
     if per < 1:
         raise ValueError(f"--per must be >= 1, got {per}")
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out}: exists and is not a folder")
+    check_output_folder(out, marker=SHEET, what="references")
     picked = queries.reference_faces(con, per)
     if not picked:
         raise ValueError("the warehouse has no faces to take references from")
-    tmp = out.with_name(out.name + ".part")
-    shutil.rmtree(tmp, ignore_errors=True)
-    for name, data in reference_files(picked, per).items():
-        path = tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    old = out.with_name(out.name + ".old")
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    with staged_folder(out) as tmp:
+        for name, data in reference_files(picked, per).items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     counts = {f"{c}/{e}": len(faces) for (c, e), faces in sorted(picked.items())}
     return {"out": str(out), "sheet": str(out / SHEET), "faces": counts}
 

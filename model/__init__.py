@@ -2,8 +2,19 @@
 
 from pathlib import Path
 
+from core.outputs import check_output_folder
+
 # the shipped model folder; here, not in store.py, so that naming it does not load TensorFlow
 DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
 
 ARCHS = ("seed", "toon")
 OPTIMIZERS = ("sgd", "adagrad", "adadelta", "rmsprop", "adam")
+
+# the file only `toon train` writes into a model folder: an existing --out must hold it (or be
+# empty) before training replaces it, so a person's folder is never emptied
+MODEL_MARKER = "model.sha256"
+
+
+def check_model_out(out: Path, data: Path) -> None:
+    """Raise unless `toon train` may write the model folder `out` from the images in `data`."""
+    check_output_folder(out, marker=MODEL_MARKER, what="model", inputs=[data])

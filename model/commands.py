@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from model import ARCHS, OPTIMIZERS
+from model import ARCHS, OPTIMIZERS, check_model_out
 from model.data import SPLIT_SEED
 from synth.argtypes import at_least
 
@@ -33,6 +33,7 @@ def _oversample(text: str) -> tuple[str, int]:
 
 
 def _train(args: argparse.Namespace) -> int:
+    check_model_out(args.out, args.data)  # before TensorFlow loads
     from model.train import TrainSettings, train
 
     settings = TrainSettings(

@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -16,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from model import ARCHS, OPTIMIZERS
+from core.outputs import staged_folder
+from model import ARCHS, MODEL_MARKER, OPTIMIZERS, check_model_out
 from model import arch as arches
 from model.augment import line_arts, pipeline
 from model.backend import keras
@@ -318,13 +317,10 @@ def write_model_dir(
 ) -> Path:
     """Write the whole folder beside `out`, then swap it in: a failure leaves `out` as it was.
     `provenance` joins config.json (where a fine-tuned model started from)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{out}: exists and is not a folder")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    check_model_out(out, data)
+    with staged_folder(out) as tmp:
         fitted.model.save(tmp / "model.keras")
-        (tmp / "model.sha256").write_text(f"{sha256(tmp / 'model.keras')}  model.keras\n")
+        (tmp / MODEL_MARKER).write_text(f"{sha256(tmp / 'model.keras')}  model.keras\n")
         names = {"emotions": list(faces.classes)}
         if s.arch == "toon":
             names["characters"] = list(faces.characters)
@@ -348,23 +344,12 @@ def write_model_dir(
         (tmp / "history.json").write_text(json.dumps(fitted.history, indent=2) + "\n")
         curves({s.arch: fitted.history}, "accuracy", tmp / "accuracy.png")
         curves({s.arch: fitted.history}, "loss", tmp / "loss.png")
-        os.chmod(tmp, 0o755)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
 def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> dict:
     """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
+    check_model_out(out, data)  # before an hour of training, not after
     s = settings.resolved()
     if s.init:  # recorded whole, so that it is found again from anywhere
         s = replace(s, init=str(Path(s.init).resolve()))

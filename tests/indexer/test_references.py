@@ -40,8 +40,10 @@ def test_the_folder_and_the_zip_hold_the_same_files(world: Path, tmp_path: Path)
 
 def test_writing_again_replaces_the_folder(world: Path, tmp_path: Path) -> None:
     out = tmp_path / "refs"
-    (out / "stale").mkdir(parents=True)
     with reader.connect(world) as con:
+        write_references(con, out, per=3)
+        (out / "tom" / "stale").mkdir()
         write_references(con, out, per=1)
-    assert not (out / "stale").exists()
+    assert not (out / "tom" / "stale").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["refs"]  # no staging folder left
     assert sorted(p.name for p in out.iterdir()) == ["contact_sheet.png", "jerry", "tom"]
