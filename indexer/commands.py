@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -20,49 +22,101 @@ from synth.frames import Frame
 from warehouse import reader
 from warehouse.commands import add_warehouse, print_rows
 
+if TYPE_CHECKING:
+    from indexer.library import Outcome
+
 # `toon index` exit status when the warehouse itself would not take a write (disk full,
 # read-only): the run stopped, and what was published before it stays readable.
 STOPPED = 3
 
 
-class _Bars:
-    """One bar over the episodes and one over the current episode's frames, on stderr."""
+# Without a terminal (a log file, a pipe), a plain progress line on stderr this often instead
+# of bars: a log shows the run is alive, and where it is, without a line a frame.
+PROGRESS_EVERY_S = 10.0
+
+
+def _episode_line(outcome: Outcome) -> str:
+    """What happened to one entry, as `toon index` prints it: status, episode id, faces or why,
+    and the path."""
+    what = f"{outcome.faces} faces" if outcome.status == "indexed" else outcome.reason
+    return f"{outcome.status:8s} {outcome.episode_id or '-':24s} {what}  ({outcome.path})"
+
+
+class _Progress:
+    """What `toon index` shows as it goes. Each entry's outcome as a line on stdout the moment
+    it is known (none with `--json`, whose stdout is its one JSON line). On stderr: on a
+    terminal, one bar over the episodes and one over the current episode's frames; otherwise a
+    plain line every `PROGRESS_EVERY_S` ("episodes 2/5, s1-e03.mp4 frame 120/450"). Every line
+    is flushed, so a redirected log holds it at once."""
 
     def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet or None
+        self.quiet = quiet
+        self.bars = not quiet and sys.stderr.isatty()
         self.overall: tqdm | None = None
         self.current: tqdm | None = None
+        self.episodes = self.done = self.frames = self.at = 0
+        self.name = ""
+        self.due = 0.0  # time.monotonic() of the next plain line; the first comes at once
 
     def started(self, episodes: int) -> None:
-        self.overall = tqdm(
-            total=episodes, desc="episodes", unit="ep", disable=self.quiet, file=sys.stderr
-        )
+        self.episodes = episodes
+        if self.bars:
+            self.overall = tqdm(total=episodes, desc="episodes", unit="ep", file=sys.stderr)
+        self._line()
 
     def episode(self, path: Path, frames: int) -> None:
-        self.current = tqdm(
-            total=frames or None,
-            desc=path.name[:30],
-            unit="frame",
-            leave=False,
-            disable=self.quiet,
-            file=sys.stderr,
-        )
+        self.name, self.frames, self.at = path.name, frames, 0
+        if self.bars:
+            self.current = tqdm(
+                total=frames or None,
+                desc=path.name[:30],
+                unit="frame",
+                leave=False,
+                file=sys.stderr,
+            )
+        self._line()
 
     def frame(self, frame: Frame) -> None:
+        self.at = frame.index + 1
         if self.current is not None:
-            self.current.update(frame.index + 1 - self.current.n)
+            self.current.update(self.at - self.current.n)
+        self._line()
 
-    def finished(self, outcome: object) -> None:
+    def finished(self, outcome: Outcome) -> None:
+        self.done += 1
         if self.current is not None:
             self.current.close()
             self.current = None
         if self.overall is not None:
             self.overall.update(1)
+        if not self.quiet:
+            tqdm.write(_episode_line(outcome), file=sys.stdout)  # above the bars, if any
+            sys.stdout.flush()
+
+    def _line(self) -> None:
+        """The plain progress line on stderr, when one is due and there are no bars."""
+        if self.quiet or self.bars or time.monotonic() < self.due:
+            return
+        self.due = time.monotonic() + PROGRESS_EVERY_S
+        frames = f"{self.at}/{self.frames}" if self.frames else f"{self.at}"
+        where = f", {self.name} frame {frames}" if self.name else ""
+        print(f"episodes {self.done}/{self.episodes}{where}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         for bar in (self.current, self.overall):
             if bar is not None:
                 bar.close()
+
+
+def _confidence(text: str) -> float:
+    """`--min-confidence`: a probability a track's character must reach, 0 up to (not) 1."""
+    value = at_least(0.0, float)(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, got {text}")
+    return value
+
+
+_confidence.__name__ = "float"  # argparse names the type in its messages
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -71,7 +125,7 @@ def _index(args: argparse.Namespace) -> int:
     if not args.paths:
         raise ValueError("no episodes given (PATH ...), and no --rebuild-faiss")
     from indexer.engines import Indexer, make_engine
-    from indexer.library import index_library  # TensorFlow, with the model
+    from indexer.library import index_videos, library_videos
     from warehouse.store import StorageError
 
     if args.ray_address and args.engine != "ray":
@@ -79,23 +133,25 @@ def _index(args: argparse.Namespace) -> int:
     settings = PassSettings(
         sample_fps=args.sample_fps, min_character_confidence=args.min_confidence
     )
+    # what a user may have mistyped is said before TensorFlow loads (6-15 s): the paths, the
+    # warehouse, then the model's and the cascades' folders (in Indexer.load)
+    videos = library_videos(args.paths)
+    if args.warehouse.exists() and not args.warehouse.is_dir():
+        raise NotADirectoryError(f"{args.warehouse}: exists and is not a folder")
     indexer = Indexer.load(args.model, args.cascades, settings)
     engine = make_engine(args.engine, indexer, args.ray_address)
-    bars = _Bars(quiet=args.json)
+    progress = _Progress(quiet=args.json)
     try:
-        summary = index_library(args.paths, args.warehouse, indexer, args.reindex, bars, engine)
+        summary = index_videos(videos, args.warehouse, indexer, args.reindex, progress, engine)
     except StorageError as exc:  # the warehouse would not open for writing
         print(f"toon: error: {exc}", file=sys.stderr)
         return STOPPED
     finally:
-        bars.close()
+        progress.close()
     report = summary.as_json()
     if args.json:
         print(json.dumps(report))
-    else:
-        for e in report["episodes"]:
-            what = f"{e['faces']} faces" if e["status"] == "indexed" else e["reason"]
-            print(f"{e['status']:8s} {e['episode_id'] or '-':24s} {what}  ({e['path']})")
+    else:  # each entry's line was printed as it was stored
         print(
             f"{report['indexed']} indexed, {report['skipped']} skipped, {report['failed']} failed; "
             f"{report['faces']} faces in {report['seconds']:.1f} s "
@@ -190,6 +246,7 @@ def _proposer_train(args: argparse.Namespace) -> int:
         frame_step=args.frame_step,
         settings=TrainSettings(epochs=args.epochs, seed=args.seed, min_steps=args.min_steps),
         say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
+        allow_outside_images=args.allow_outside_images,
     )
     if args.json:
         print(json.dumps({"out": str(args.out), "characters": list(characters)} | trained))
@@ -214,6 +271,7 @@ def _mine(args: argparse.Namespace) -> int:
             frame_step=args.frame_step,
             seed=args.seed,
             on_item=lambda: bar.update(1),
+            allow_outside_images=args.allow_outside_images,
         )
     if args.json:
         print(json.dumps({"out": str(args.out), "crops": counts}))
@@ -259,7 +317,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     ix.add_argument(
         "--min-confidence",
-        type=at_least(0.0, float),
+        type=_confidence,
         default=PassSettings().min_character_confidence,
         metavar="P",
         help="keep a track only when the character head gives its character at least P, "
@@ -365,6 +423,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"({TrainSettings().min_steps}; 0: exactly --epochs)",
     )
     pt.add_argument("--seed", type=at_least(0), default=0, help="(0)")
+    pt.add_argument(
+        "--allow-outside-images",
+        action="store_true",
+        help="read images a COCO file or annotation list names outside its own folder "
+        "(refused by default)",
+    )
     pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
     pt.set_defaults(func=_proposer_train)
 
@@ -389,5 +453,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mc.add_argument("--frame-step", type=at_least(1), default=12, help="every Nth frame (12)")
     mc.add_argument("--seed", type=at_least(0), default=0, help="window jitter (0)")
+    mc.add_argument(
+        "--allow-outside-images",
+        action="store_true",
+        help="read images a COCO file or annotation list names outside its own folder "
+        "(refused by default)",
+    )
     mc.add_argument("--json", action="store_true", help="print counts as one JSON line")
     mc.set_defaults(func=_mine)

@@ -1,8 +1,11 @@
 """Indexing a library of episodes into a warehouse, one episode per unit of work.
 
 An episode is skipped when a file with the same bytes is already indexed with the same model,
-cascade set and sampling rate; a file whose bytes changed replaces its old rows; a file the
-decoder cannot read is stored as `status='failed'` with the reason, and the run goes on.
+cascade set and sampling rate; a file whose bytes changed replaces its old rows; every entry
+that cannot be read as a video (no such file, a link to nothing or links in a loop, a folder, a
+pipe or a device named like a video, a file the decoder cannot open) is stored as
+`status='failed'` with the reason, and the run goes on. A file is opened by the decoder before
+its bytes are hashed, so a huge file that is no video is refused at once.
 After every episode the warehouse publishes a snapshot, so readers see progress as it happens.
 When the warehouse itself cannot be written (a full disk, a folder turned read-only) the run
 stops there and says so; everything published before stays.
@@ -12,13 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.names import episode_slug
 from indexer.engines import (
     Analysis,
     Engine,
@@ -28,8 +31,7 @@ from indexer.engines import (
     Progress,
     reason,
 )
-from model.store import sha256
-from synth.frames import check_regular, find_videos
+from synth.frames import VIDEO_SUFFIXES, find_videos, located, probe
 from warehouse.rows import EpisodeRecord, KnownEpisode
 from warehouse.store import StorageError, Warehouse
 
@@ -98,10 +100,35 @@ class Summary:
         }
 
 
+# An episode id made from a file's name is cut to leave room for "-<8 hex digits>" (the id of a
+# second file with that name) within the 128 characters an id may have.
+_ID_STEM = 119
+
+
 def _new_id(path: Path, sha: str, taken: set[str]) -> str:
-    """The file's stem (made safe to type), or stem-<hash> when another file has it."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", path.stem).strip("_") or "episode"
+    """The file's stem as an episode id (`episode_slug`: readable in any alphabet, one safe
+    path component), or stem-<hash> when another file has it."""
+    stem = episode_slug(path.stem)[:_ID_STEM].rstrip("._-") or "episode"
     return stem if stem not in taken else f"{stem}-{sha[:8]}"
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def library_videos(paths: list[Path]) -> list[Path]:
+    """Every entry under `paths` that is or asks to be a video, for `index_library`; raises
+    (before anything is loaded) when there is nothing at all to index: every path is missing,
+    or no entry has a video suffix."""
+    videos = find_videos(paths, every_entry=True)  # what is no video fails alone, later
+    if not videos:
+        raise ValueError(
+            f"{', '.join(map(str, paths))}: no video files ({', '.join(VIDEO_SUFFIXES)})"
+        )
+    if not any(os.path.lexists(v) for v in videos):  # nothing to index: a mistyped path
+        raise FileNotFoundError(f"{videos[0]}: no such file or folder")
+    return videos
 
 
 def _decide(
@@ -152,11 +179,13 @@ def _plan(
     Lazily: a file is read (hashed) only when an engine is ready for it."""
     known = list(known)
     for video in videos:
-        path = video.resolve()
+        path = located(video)
         try:
-            check_regular(path)  # before reading: a pipe named like a video would block
-            sha = sha256(path)
-        except (ValueError, OSError) as exc:  # gone, a folder, a pipe, unreadable
+            # the decoder opens it before a byte is hashed: a pipe is refused from its metadata,
+            # and a file that is no video (20 GB of zeros named .mp4) costs one look at its header
+            probe(path)
+            sha = _sha256(path)
+        except (ValueError, OSError) as exc:  # gone, a loop, a folder, a pipe, no video
             mine = next((k for k in known if k.path == str(path)), None)
             tag = hashlib.sha256(str(path).encode()).hexdigest()
             episode_id = (
@@ -214,13 +243,18 @@ def index_library(
 ) -> Summary:
     """Index every video under `paths` into the warehouse at `warehouse_dir`, the passes run by
     `engine` (in this process by default), the rows stored here, in the files' order."""
-    videos = find_videos(paths, every_entry=True)  # what is no video fails alone, below
-    if not videos:
-        raise ValueError(
-            f"{', '.join(map(str, paths))}: no video files (.mp4, .mkv, .avi, .mov, .webm)"
-        )
-    if not any(os.path.lexists(v) for v in videos):  # nothing to index: a mistyped path
-        raise FileNotFoundError(f"{videos[0]}: no such file or folder")
+    return index_videos(library_videos(paths), warehouse_dir, indexer, reindex, progress, engine)
+
+
+def index_videos(
+    videos: list[Path],
+    warehouse_dir: Path,
+    indexer: Indexer,
+    reindex: bool = False,
+    progress: Progress | None = None,
+    engine: Engine | None = None,
+) -> Summary:
+    """`index_library` over the entries `library_videos` found."""
     engine = engine or LocalEngine(indexer)
     start = time.perf_counter()
     outcomes: list[Outcome] = []

@@ -8,6 +8,7 @@ rate files are real, and their frames are not evenly spaced.
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import stat
@@ -65,13 +66,35 @@ class Frame:
     bgr: np.ndarray
 
 
+def located(path: Path) -> Path:
+    """`path` made absolute, links followed where they lead to something; a link that leads
+    nowhere (its target is gone, or links point at each other in a loop) keeps its own name, so
+    that what is said of it names the entry the user has. Never raises."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, a dangling link, a loop (RuntimeError before 3.13)
+        pass
+    try:
+        return path.parent.resolve() / path.name
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
 def check_regular(path: Path) -> None:
-    """FileNotFoundError or ValueError unless `path` is a regular file; never blocks (a pipe
-    named like a video is refused from its metadata, not opened)."""
+    """FileNotFoundError, ValueError or OSError, each naming `path` and why, unless `path` is a
+    regular file; never blocks (a pipe named like a video is refused from its metadata, not
+    opened)."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise FileNotFoundError(f"{path}: a link to a missing file ({target})") from None
         raise FileNotFoundError(f"{path}: no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError(f"{path}: not a video file (a loop of symbolic links)") from None
+        raise OSError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(mode):
         kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
         raise ValueError(f"{path}: not a video file ({kind})")
@@ -82,12 +105,21 @@ def _open(path: Path) -> cv2.VideoCapture:
     so no name (`http://...`, `concat:...`, `frame%02d.png`) is taken as a protocol or an image
     pattern, and a file whose frames are larger than `MAX_PIXELS` is refused before decoding."""
     check_regular(path)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:  # no permission to read it, gone since the check
+        raise OSError(f"{path}: cannot read ({exc.strerror or exc})") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped since the check
             raise ValueError(f"{path}: not a video file (not a regular file)")
         name = f"/proc/self/fd/{fd}" if _BY_DESCRIPTOR else str(path)
-        cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+        # a file it cannot open is said below, in words; not as OpenCV's warning on stderr too
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+        try:
+            cap = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
     finally:
         os.close(fd)  # the decoder holds its own descriptor now
     if not cap.isOpened():
@@ -235,7 +267,8 @@ def find_videos(paths: list[Path], every_entry: bool = False) -> list[Path]:
 
     With `every_entry`, also what cannot be a video but asks to be one, so that the caller can
     say why of each: a named path that does not exist, and whatever under a folder has a video
-    suffix but is no regular file (a folder or a pipe named `x.mp4`).
+    suffix but is no regular file (a folder or a pipe named `x.mp4`, a link to nothing, links
+    in a loop). Entries are told apart by where they lead (`located`), which never raises.
 
     Raises:
         FileNotFoundError: a path does not exist (unless `every_entry`).
@@ -255,7 +288,7 @@ def find_videos(paths: list[Path], every_entry: bool = False) -> list[Path]:
     seen: set[Path] = set()
     out = []
     for p in found:
-        key = p.resolve()
+        key = located(p)
         if key not in seen:
             seen.add(key)
             out.append(p)

@@ -82,18 +82,42 @@ def test_changed_file_replaces_its_rows_and_bad_file_fails_alone(
     ("args", "message"),
     [
         (["{tmp}/missing", "--warehouse", "{tmp}/wh"], "missing: no such file or folder"),
-        (["{tmp}", "--warehouse", "{tmp}/wh"], "no video files"),
-        (["{tmp}", "--warehouse", "{tmp}/wh", "--model", "{tmp}"], "not a model folder"),
-        (["{tmp}", "--warehouse", "{tmp}/wh", "--cascades", "{tmp}"], "no cascade XML"),
+        (["{tmp}/empty", "--warehouse", "{tmp}/wh"], "no video files"),
+        (["{tmp}/lib", "--warehouse", "{tmp}/wh", "--model", "{tmp}/empty"], "not a model folder"),
+        (["{tmp}/lib", "--warehouse", "{tmp}/wh", "--cascades", "{tmp}/empty"], "no cascade XML"),
+        (["{tmp}/lib", "--warehouse", "{tmp}/lib/ep.mp4"], "exists and is not a folder"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture, args: list[str], message: str
 ) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "ep.mp4").write_bytes(b"")
     rc = main(["index", *[a.format(tmp=tmp_path) for a in args]])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and message in err[0]
     assert not (tmp_path / "wh" / "toon.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2", "argument --min-confidence: must be below 1, got 2"),
+        ("1", "argument --min-confidence: must be below 1, got 1"),
+        ("-0.5", "argument --min-confidence: must be at least 0, got -0.5"),
+        ("high", "argument --min-confidence: must be a number, got 'high'"),
+    ],
+)
+def test_min_confidence_is_a_probability_below_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture, value: str, message: str
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(
+            ["index", str(tmp_path), "--warehouse", str(tmp_path / "wh"), "--min-confidence", value]
+        )
+    assert stop.value.code == 2
+    assert capsys.readouterr().err == f"toon index: error: {message}\n"
 
 
 def test_sample_fps_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
