@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dashboard import boxes
 from dashboard.settings import Settings
-from dashboard.uploads import MAX_UPLOAD_MB
+from model.pictures import MAX_UPLOAD_MB
 from warehouse import queries, reader
 
 APP = Path(__file__).resolve().parent / "streamlit_app.py"

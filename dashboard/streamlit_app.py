@@ -15,7 +15,7 @@ if __package__ in (None, ""):  # `streamlit run` executes this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard.settings import Settings  # noqa: E402
-from dashboard.uploads import UploadError  # noqa: E402
+from model.pictures import PictureError  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -52,6 +52,6 @@ st.set_page_config(page_title="Toon Emotion Index", page_icon=":performing_arts:
 page = st.navigation(pages())
 try:
     page.run()
-except (ValueError, OSError, duckdb.Error, UploadError) as exc:
+except (ValueError, OSError, duckdb.Error, PictureError) as exc:
     # what a user can fix (no warehouse yet, a bad upload, an unknown episode): one line
     st.error(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

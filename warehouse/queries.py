@@ -157,6 +157,17 @@ def episode_exists(con: duckdb.DuckDBPyConnection, episode_id: str) -> None:
         raise ValueError(f"episode {episode_id!r} failed to index; it has no faces")
 
 
+def check_character(con: duckdb.DuckDBPyConnection, character: str) -> None:
+    """Raise unless the warehouse holds faces of `character` (a typo is not "no results")."""
+    if con.execute("SELECT 1 FROM faces WHERE character = ? LIMIT 1", [character]).fetchone():
+        return
+    rows = con.execute("SELECT DISTINCT character FROM faces ORDER BY 1").fetchall()
+    known = [r[0] for r in rows]
+    raise ValueError(
+        f"no faces of character {character!r} in the warehouse (has: {', '.join(known) or 'none'})"
+    )
+
+
 def timeline(con: duckdb.DuckDBPyConnection, episode_id: str) -> list[dict]:
     """Per sampled frame and character, the most confident face's emotion: what the subtitles
     and the dashboard's timeline show. Rows: time_s, seconds, character, emotion, confidence."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import resources, ui
-from dashboard.uploads import MAX_UPLOAD_MB, SUFFIXES, read_face
-from indexer.similar import check_model
+from indexer.similar import check_model, embed_face
+from model.pictures import MAX_UPLOAD_MB, SUFFIXES, read_face
 from warehouse import queries
 
 ANYONE = "anyone"
@@ -56,8 +56,12 @@ model = resources.emotion_model(str(settings.model))
 face = read_face(*query, size=model.size)
 with resources.warehouse() as con:
     check_model(con, model)
-    vector = model.predict(face[None]).embedding[0]
-    rows = queries.similar(con, resources.face_index(), vector, k, None if who == ANYONE else who)
+    found = embed_face(model, face)
+    rows = queries.similar(
+        con, resources.face_index(), found.vector, k, None if who == ANYONE else who
+    )
     st.image(face, caption="the query, as the model sees it", width=96)
+    if found.not_a_face:
+        st.warning(f"Not a face? {found.note().capitalize()}.")
     st.subheader(f"{len(rows)} nearest faces")
     ui.face_grid(con, rows)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dashboard.uploads import MAX_BYTES, UploadError, check_image, read_face
+from model.pictures import MAX_BYTES, PictureError, check_image, read_face
 
 
 def encoded(fmt: str, size_wh: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
@@ -25,27 +25,27 @@ def encoded(fmt: str, size_wh: tuple[int, int] = (40, 30), mode: str = "RGB") ->
         (encoded("WEBP"), ("WEBP", 40, 30), does_not_raise()),
         (encoded("BMP"), ("BMP", 40, 30), does_not_raise()),
         (encoded("PNG", (4096, 4096), "L"), ("PNG", 4096, 4096), does_not_raise()),
-        (b"", None, pytest.raises(UploadError, match="^x.png: the file is empty$")),
+        (b"", None, pytest.raises(PictureError, match="^x.png: the file is empty$")),
         (
             b"just some text\n",
             None,
-            pytest.raises(UploadError, match=r"^x.png: not a picture \(the dashboard reads"),
+            pytest.raises(PictureError, match=r"^x.png: not a picture \(Toon reads"),
         ),
-        (encoded("GIF"), None, pytest.raises(UploadError, match="^x.png: not a picture")),
+        (encoded("GIF"), None, pytest.raises(PictureError, match="^x.png: not a picture")),
         (
             encoded("PNG", (10_000, 10_000), "L"),
             None,
-            pytest.raises(UploadError, match="^x.png: 10000x10000 pixels is over the limit"),
+            pytest.raises(PictureError, match="^x.png: 10000x10000 pixels is over the limit"),
         ),
         (
             encoded("PNG", (4097, 4096), "L"),
             None,
-            pytest.raises(UploadError, match="^x.png: 4097x4096 pixels is over the limit"),
+            pytest.raises(PictureError, match="^x.png: 4097x4096 pixels is over the limit"),
         ),
         (
             b"\x89PNG" + bytes(MAX_BYTES),
             None,
-            pytest.raises(UploadError, match=r"^x.png: 5.0 MB is over the 5 MB limit"),
+            pytest.raises(PictureError, match=r"^x.png: 5.0 MB is over the 5 MB limit"),
         ),
     ],
 )
@@ -66,5 +66,5 @@ def test_read_face_fits_the_model_input_and_lays_transparency_on_white() -> None
 
 def test_read_face_refuses_a_header_without_pixels() -> None:
     png = encoded("PNG", (64, 64))
-    with pytest.raises(UploadError, match="^cut.png: the picture's header is fine but its pixels"):
+    with pytest.raises(PictureError, match="^cut.png: the picture's header is fine but its pixels"):
         read_face(png[:60], "cut.png", 64)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.uploads import MAX_UPLOAD_MB
+from model.pictures import MAX_UPLOAD_MB
 from tests.conftest import run_toon
 
 EXPECTED_FLAGS = {
