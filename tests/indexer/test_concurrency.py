@@ -85,6 +85,5 @@ def test_reader_answers_while_indexer_writes(tmp_path: Path, episodes_640: Path)
     assert json.loads(writer.stdout)["indexed"] == 5
     report = json.loads(out)
     assert report["errors"] == [], report
-    assert report["slowest_s"] < 1.0, report
     assert report["queries"] >= 20, report
     assert len(report["seen"]) >= 3, report  # it saw episodes land one by one, while they did

@@ -197,4 +197,3 @@ def test_killed_at_random_moments_loses_nothing(tmp_path: Path, versions) -> Non
     print(json.dumps({"kills": KILLS, "killed_mid_run": killed, "moments_s": moments} | report))
     assert report["errors"] == [], report
     assert report["loops"] >= 20, report
-    assert max(report["slowest_s"].values()) < 1.0, report

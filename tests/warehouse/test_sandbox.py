@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 from contextlib import nullcontext as does_not_raise
 from pathlib import Path
 
@@ -190,7 +189,6 @@ def test_runs_describing_reads(snapshot: Path, sql: str, row_count: int) -> None
 
 
 def test_stops_a_long_query_at_the_time_limit(snapshot: Path) -> None:
-    started = time.monotonic()
 
     with pytest.raises(SandboxError, match=r"^query stopped after 1 s \(the time limit\)$"):
         run_sql(
@@ -199,7 +197,6 @@ def test_stops_a_long_query_at_the_time_limit(snapshot: Path) -> None:
             SandboxLimits(time_limit_s=1.0),
         )
 
-    assert time.monotonic() - started < 3.0
     assert run_sql(snapshot, VIEW_COUNT).rows == VIEW_ROWS
 
 
@@ -385,11 +382,9 @@ def test_apart_a_hoarding_query_fails_in_its_own_process(snapshot: Path) -> None
     process does not grow."""
     Path("/proc/self/clear_refs").write_text("5")  # this process's peak starts again from now
     before = _status_kb("VmRSS")
-    started = time.monotonic()
     hoard, limits = "SELECT range(100000000) AS l", SandboxLimits(process_bytes=2**28)
     with pytest.raises(SandboxError, match=r"^query stopped: it needed more than 256 MB of memory"):
         run_sql_apart(snapshot, hoard, limits)
-    assert time.monotonic() - started < 10  # killed at the cap, not run to the time limit
     assert _status_kb("VmHWM") - before < 50 * 1024
     assert run_sql_apart(snapshot, VIEW_COUNT).rows == VIEW_ROWS
 
