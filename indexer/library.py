@@ -179,13 +179,14 @@ def _plan(
     Lazily: a file is read (hashed) only when an engine is ready for it."""
     known = list(known)
     for video in videos:
-        path = located(video)
+        path = located(video)  # an entry that cannot be read is said under its own name
         try:
             # the decoder opens it before a byte is hashed: a pipe is refused from its metadata,
             # and a file that is no video (20 GB of zeros named .mp4) costs one look at its header
             probe(path)
             sha = _sha256(path)
-        except (ValueError, OSError) as exc:  # gone, a loop, a folder, a pipe, no video
+            path = path.resolve(strict=True)  # a file is known by where it is, not by a link
+        except (ValueError, OSError, RuntimeError) as exc:  # gone, a loop, a pipe, no video
             mine = next((k for k in known if k.path == str(path)), None)
             tag = hashlib.sha256(str(path).encode()).hexdigest()
             episode_id = (

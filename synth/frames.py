@@ -67,17 +67,21 @@ class Frame:
 
 
 def located(path: Path) -> Path:
-    """`path` made absolute, links followed where they lead to something; a link that leads
-    nowhere (its target is gone, or links point at each other in a loop) keeps its own name, so
-    that what is said of it names the entry the user has. Never raises."""
-    try:
-        return path.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing, a dangling link, a loop (RuntimeError before 3.13)
-        pass
+    """`path` made absolute, the links among its folders followed but not `path`'s own: the
+    entry a user sees, named so even when it is a link that leads nowhere (its target gone,
+    links pointing at each other in a loop). Never raises."""
     try:
         return path.parent.resolve() / path.name
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError):  # a loop among the folders (RuntimeError before 3.13)
         return Path(os.path.abspath(path))
+
+
+def _target(path: Path) -> Path:
+    """Where `path` leads, links followed; `located(path)` where it leads nowhere."""
+    try:
+        return path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, a dangling link, a loop
+        return located(path)
 
 
 def check_regular(path: Path) -> None:
@@ -268,7 +272,7 @@ def find_videos(paths: list[Path], every_entry: bool = False) -> list[Path]:
     With `every_entry`, also what cannot be a video but asks to be one, so that the caller can
     say why of each: a named path that does not exist, and whatever under a folder has a video
     suffix but is no regular file (a folder or a pipe named `x.mp4`, a link to nothing, links
-    in a loop). Entries are told apart by where they lead (`located`), which never raises.
+    in a loop). Two entries that lead to one file are one.
 
     Raises:
         FileNotFoundError: a path does not exist (unless `every_entry`).
@@ -288,7 +292,7 @@ def find_videos(paths: list[Path], every_entry: bool = False) -> list[Path]:
     seen: set[Path] = set()
     out = []
     for p in found:
-        key = located(p)
+        key = _target(p)
         if key not in seen:
             seen.add(key)
             out.append(p)

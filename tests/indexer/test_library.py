@@ -10,7 +10,8 @@ import duckdb
 import faiss
 import pytest
 
-from indexer.library import _decide
+from core.names import check_episode_id
+from indexer.library import _decide, _new_id
 from toon.cli import main
 from warehouse.store import KnownEpisode
 
@@ -162,3 +163,23 @@ def test_decide_other_model_needs_reindex() -> None:
     known = [KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m0", "c1")]
     episode_id, reason = _decide(Path("/x/ep.mp4"), "h", known, _Indexer(), False)
     assert episode_id == "ep" and "--reindex" in reason
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "expected"),
+    [
+        ("é1.mp4", set(), "é1"),
+        ("Ünïcödé épisode.mkv", set(), "Ünïcödé_épisode"),
+        ("トムとジェリー 01.mp4", set(), "トムとジェリー_01"),
+        ("with space.mp4", set(), "with_space"),
+        ("100% frame%02d.mp4", set(), "100_frame_02d"),
+        ("...mp4", set(), "episode"),
+        (".hidden.mp4", set(), "hidden"),
+        ("ep.mp4", {"ep"}, "ep-abcdef01"),
+        (f"{'x' * 200}.mp4", {"x" * 119}, f"{'x' * 119}-abcdef01"),
+    ],
+)
+def test_new_id_keeps_any_alphabet(name: str, taken: set, expected: str) -> None:
+    episode_id = _new_id(Path("/lib") / name, "abcdef0123", taken)
+    assert episode_id == expected
+    assert check_episode_id(episode_id) == expected
