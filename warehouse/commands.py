@@ -6,13 +6,21 @@ These read only the published snapshot, so they answer while `toon index` is wri
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from warehouse import queries, reader
-from warehouse.sandbox import SandboxLimits, run_sql
+from warehouse.sandbox import (
+    MAX_SQL_BYTES,
+    QUERY_TOO_LONG,
+    SandboxError,
+    SandboxLimits,
+    check_sql_text,
+    run_sql_apart,
+)
 from warehouse.schema import EMOTIONS
 from warehouse.subtitles import FORMATS, subtitles
 
@@ -83,11 +91,19 @@ def _rank(args: argparse.Namespace) -> int:
     return 0
 
 
+# The dashboard's SQL page runs a query with these limits; `toon sql` starts from them.
+LIMITS = SandboxLimits()
+STDIN = "-"
+
+
 def _sql(args: argparse.Namespace) -> int:
-    limits = SandboxLimits(
-        time_limit_s=args.time_limit, memory_limit=args.memory_limit, max_rows=args.max_rows
+    limits = dataclasses.replace(
+        LIMITS, time_limit_s=args.time_limit, memory_limit=args.memory_limit, max_rows=args.max_rows
     )
-    result = run_sql(reader.snapshot_path(args.warehouse), args.query, limits)
+    database = reader.snapshot_path(args.warehouse)
+    # in a child process, as the SQL page runs it: a query that builds gigabytes is stopped at
+    # the same memory cap, in its own process
+    result = run_sql_apart(database, query_text(args.query, args.file), limits)
     print_rows(result.to_records(), args.json, list(result.columns))
     if result.truncated:
         print(
@@ -95,6 +111,40 @@ def _sql(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def query_text(sql: str | None, file: Path | None) -> str:
+    """The query: `sql` itself, or the text of `file` ('-', as `file` or as `sql`: stdin).
+
+    Raises:
+        OSError: the file cannot be read (named, with the reason).
+        ValueError: its text is not UTF-8, is empty or is over the sandbox's size limit.
+    """
+    if file is None and sql != STDIN:
+        return sql or ""
+    source = file if file is not None else Path(STDIN)
+    name = "stdin" if str(source) == STDIN else str(source)
+    try:
+        if str(source) == STDIN:
+            data = sys.stdin.buffer.read(MAX_SQL_BYTES + 1)
+        else:
+            with source.open("rb") as f:
+                data = f.read(MAX_SQL_BYTES + 1)
+    except OSError as error:
+        raise OSError(f"{name}: cannot read the query ({error.strerror or error})") from None
+    if len(data) > MAX_SQL_BYTES:
+        raise SandboxError(f"{name}: {QUERY_TOO_LONG}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SandboxError(
+            f"{name}: the query is not UTF-8 text (byte {data[error.start]:#04x} at offset "
+            f"{error.start})"
+        ) from None
+    try:
+        return check_sql_text(text)
+    except SandboxError as error:
+        raise SandboxError(f"{name}: {error}") from None
 
 
 def _subtitles(args: argparse.Namespace) -> int:
@@ -161,16 +211,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         "sql",
         help="run one read-only SQL query on the warehouse, in a sandbox",
         description="One SELECT (or WITH, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN) on the latest "
-        "snapshot, on its own read-only connection: no files, no extensions, no settings "
-        "changes, a memory limit, a time limit and a row cap. Tables: episodes, faces, samples, "
-        "embeddings, thumbnails; views: episode_character_emotions, character_emotions "
-        "(see warehouse/README.md).",
+        "snapshot, on its own read-only connection in a process of its own, with the dashboard "
+        "SQL page's limits: no files, no extensions, no settings changes, a memory limit "
+        f"(the process is stopped past {LIMITS.process_bytes / 2**30:g} GB), a time limit, a "
+        f"row cap and a {LIMITS.max_bytes // 2**20} MB cap on the rows returned. Tables: "
+        "episodes, faces, samples, embeddings, thumbnails; views: episode_character_emotions, "
+        "character_emotions (see warehouse/README.md).",
     )
     add_warehouse(sq)
-    sq.add_argument("query", metavar="SQL")
-    sq.add_argument("--time-limit", type=at_least(0.1, float), default=10.0, help="seconds (10)")
-    sq.add_argument("--memory-limit", default="1GB", help="DuckDB memory limit (1GB)")
-    sq.add_argument("--max-rows", type=at_least(1), default=10_000, help="(10000)")
+    text = sq.add_mutually_exclusive_group(required=True)
+    text.add_argument("query", metavar="SQL", nargs="?", help=f"the query ('{STDIN}': stdin)")
+    text.add_argument(
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help=f"read the query from this file ('{STDIN}': stdin), up to {MAX_SQL_BYTES // 2**20} MB",
+    )
+    sq.add_argument(
+        "--time-limit",
+        type=at_least(0.1, float),
+        default=LIMITS.time_limit_s,
+        help=f"seconds ({LIMITS.time_limit_s:g})",
+    )
+    sq.add_argument(
+        "--memory-limit",
+        default=LIMITS.memory_limit,
+        help=f"DuckDB memory limit ({LIMITS.memory_limit})",
+    )
+    sq.add_argument(
+        "--max-rows", type=at_least(1), default=LIMITS.max_rows, help=f"({LIMITS.max_rows})"
+    )
     sq.add_argument("--json", action="store_true", help="print one JSON array of rows")
     sq.set_defaults(func=_sql)
 

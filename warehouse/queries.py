@@ -189,13 +189,19 @@ def recommend_like(con: duckdb.DuckDBPyConnection, episode_id: str, k: int = 10)
     """Episodes whose emotional profile is nearest to `episode_id`'s.
 
     A profile is the share of screen time of each (character, emotion) pair; the distance is
-    Euclidean between profiles (0 = the same mix of emotions).
+    Euclidean between profiles (0 = the same mix of emotions). An episode in which no face was
+    seen has no profile: it is never recommended, and asking for episodes like it is an error.
     """
     episode_exists(con, episode_id)
     ids, profiles, titles = _profiles(con)
-    me = profiles[ids.index(episode_id)]
-    dist = np.sqrt(((profiles - me) ** 2).sum(1))
-    order = [i for i in np.argsort(dist, kind="stable") if ids[i] != episode_id][:k]
+    seen = profiles.sum(1) > 0
+    mine = ids.index(episode_id)
+    if not seen[mine]:
+        raise ValueError(
+            f"episode {episode_id!r} has no faces, so no mix of emotions to compare with others"
+        )
+    dist = np.sqrt(((profiles - profiles[mine]) ** 2).sum(1))
+    order = [i for i in np.argsort(dist, kind="stable") if i != mine and seen[i]][:k]
     return [
         {"episode_id": ids[i], "title": titles[i], "distance": float(dist[i]), "rank": n}
         for n, i in enumerate(order, start=1)
@@ -206,7 +212,7 @@ def recommend_mood(
     con: duckdb.DuckDBPyConnection, emotion: str, character: str | None = None, k: int = 10
 ) -> list[dict]:
     """Episodes that best fit a mood: the largest share of screen time in `emotion`, over all
-    characters or over one."""
+    characters or over one. An episode with no faces (of that character) is never among them."""
     check_emotion(emotion)
     if character is not None:
         known = [r[0] for r in con.execute("SELECT DISTINCT character FROM faces").fetchall()]
@@ -217,7 +223,7 @@ def recommend_mood(
     rows = [
         r
         for r in rank(con, emotion, "character-episode" if character else "episode")
-        if character is None or r["character"] == character
+        if (character is None or r["character"] == character) and r["total_seconds"]
     ][:k]
     return [
         {

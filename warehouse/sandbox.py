@@ -36,6 +36,7 @@ import datetime as dt
 import math
 import os
 import pickle
+import re
 import resource
 import signal
 import subprocess
@@ -65,12 +66,22 @@ _READ_STATEMENTS = frozenset(
 )
 _READ_STATEMENT_NAMES = "SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA"
 
-# MULTI is what DuckDB makes of a PIVOT without an IN list (it creates an ENUM first); it can
-# wrap any statement (COPY (PIVOT ...) TO, CREATE TABLE AS PIVOT ...), so it is refused.
-_HINTS = {
-    duckdb.StatementType.MULTI: "; give PIVOT its values: PIVOT t ON col IN ('a', 'b') USING ...",
-    duckdb.StatementType.CALL: "; call a table function as SELECT * FROM fn(...)",
+# DuckDB gives some statements another's type: INSTALL is a LOAD, RESET and USE are SETs,
+# CHECKPOINT is a CALL. A refusal names such a statement by the word it starts with. MULTI is
+# what DuckDB makes of a PIVOT without an IN list (it creates an ENUM first), and it can wrap
+# any statement (COPY (PIVOT ...) TO, CREATE TABLE AS PIVOT ...): named by its first word too.
+_KINDS = {
+    duckdb.StatementType.LOAD: {"INSTALL": "INSTALL", "FORCE": "INSTALL"},
+    duckdb.StatementType.SET: {"RESET": "RESET", "USE": "USE"},
+    duckdb.StatementType.CALL: {"CHECKPOINT": "CHECKPOINT", "FORCE": "CHECKPOINT"},
 }
+# The first word of a statement, after any comments.
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*([A-Za-z]+)", re.DOTALL)
+
+# A query's text at most, in UTF-8 bytes: a longer one was generated, not written, and DuckDB
+# would spend seconds parsing it. Queries of a few hundred KB (long IN lists) fit.
+MAX_SQL_BYTES = 2**20
+QUERY_TOO_LONG = f"the query is over {MAX_SQL_BYTES // 2**20} MB (the limit for a query's text)"
 
 # Applied after the ATTACH (which needs external access), before any user SQL, in this order.
 # The progress bar is off: it draws on stdout, where --json and a child's answer go.
@@ -109,8 +120,10 @@ class SandboxLimits:
     max_bytes: int = 64 * 2**20
     # The resident memory of a query run apart (run_sql_apart): DuckDB's memory limit, the
     # rows as Python objects and the interpreter (about 110 MB) fit; DuckDB's untracked
-    # allocations (one row of 100 million numbers took 6.9 GB past its limit) do not.
-    process_bytes: int = 3 * 2**29
+    # allocations (one row of 100 million numbers took 6.9 GB past its limit) do not. With
+    # `toon sql`'s own process (about 210 MB) and the tens of MB a child grows past the cap
+    # before it is stopped, the whole `toon sql` stays under 1.6 GB.
+    process_bytes: int = 5 * 2**28
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -191,13 +204,16 @@ def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -
         The columns and at most ``limits.max_rows`` rows.
 
     Raises:
-        SandboxError: The file is missing or not DuckDB, the SQL is not a single read
-            statement, DuckDB refused or failed it, or it ran past the time limit.
+        SandboxError: The file is missing or not DuckDB, the SQL is empty, longer than
+            ``MAX_SQL_BYTES`` or not a single read statement, DuckDB refused or failed it, or
+            it ran past the time limit. Its message is one line in a user's words: what was
+            refused and why, never DuckDB's advice to change a setting.
 
     Example:
         >>> run_sql(Path("snapshot.duckdb"), "SELECT 42 AS answer").rows
         [(42,)]
     """
+    check_sql_text(sql)
     connection = _open_session(database=database, limits=limits)
     try:
         statement = _single_read_statement(connection=connection, sql=sql)
@@ -209,8 +225,8 @@ def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -
 # Seconds a child gets beyond the time limit to start (Python and DuckDB) and to answer.
 _GRACE_S = 5.0
 # How often the parent looks at the child's memory. DuckDB grew an untracked list by over
-# 1 GB a second on a 2-core machine: the child overshoots the cap by tens of MB.
-_WATCH_S = 0.02
+# 1 GB a second on a 2-core machine: the child overshoots the cap by a few tens of MB.
+_WATCH_S = 0.01
 # Children at once: a server shared by several people holds at most this many caps of memory.
 _CHILDREN = threading.BoundedSemaphore(2)
 
@@ -234,12 +250,23 @@ def run_sql_apart(database: Path, sql: str, limits: SandboxLimits = SandboxLimit
     several times that here. Raises SandboxError as ``run_sql`` does, and when the child used
     too much memory or failed.
     """
+    check_sql_text(sql)  # before a child starts and the text is copied to it
     if not _CHILDREN.acquire(timeout=limits.time_limit_s):
         raise SandboxError("two queries are running already; run it again in a moment")
     try:
         return _run_apart(database, sql, limits)
     finally:
         _CHILDREN.release()
+
+
+def check_sql_text(sql: str) -> str:
+    """``sql`` when it holds something and is at most ``MAX_SQL_BYTES`` long, else a
+    SandboxError saying which."""
+    if len(sql) > MAX_SQL_BYTES or len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_BYTES:
+        raise SandboxError(QUERY_TOO_LONG)
+    if not sql.strip():
+        raise SandboxError("no SQL statement given")
+    return sql
 
 
 def _run_apart(database: Path, sql: str, limits: SandboxLimits) -> QueryResult:
@@ -296,9 +323,11 @@ def _resident_bytes(pid: int) -> int:
         return 0
 
 
-def _out_of_room(limits: SandboxLimits) -> str:
+def _out_of_room(limits: SandboxLimits, size: str | None = None) -> str:
+    """What a user reads when a query needed more than the process's memory cap, or than
+    ``size`` (DuckDB's own limit, as the limits word it)."""
     return (
-        f"query stopped: it needed more than {_size(limits.process_bytes)} of memory "
+        f"query stopped: it needed more than {size or _size(limits.process_bytes)} of memory "
         "(the memory limit); select fewer rows, shorter lists or aggregate"
     )
 
@@ -361,8 +390,11 @@ def _open_session(database: Path, limits: SandboxLimits) -> duckdb.DuckDBPyConne
         raise SandboxError(f"database file not found: {database}")
     try:
         connection = duckdb.connect(":memory:", config=_session_config(limits))
-    except duckdb.Error as error:
-        raise ValueError(f"invalid SandboxLimits {limits}: {_first_line(error)}") from error
+    except duckdb.Error as error:  # the one setting a caller words: threads is checked above
+        raise SandboxError(
+            f"memory limit {limits.memory_limit!r} is not a size such as 1GB or 512MB "
+            f"({_first_line(error, kind=False)})"
+        ) from error
     try:
         path = str(database.resolve()).replace("'", "''")
         connection.execute(f"ATTACH '{path}' AS {SNAPSHOT_ALIAS} (READ_ONLY, TYPE duckdb)")
@@ -400,12 +432,31 @@ def _single_read_statement(connection: duckdb.DuckDBPyConnection, sql: str) -> d
     if len(statements) > 1:
         raise SandboxError(f"exactly one SQL statement is allowed, got {len(statements)}")
     statement = statements[0]
-    if statement.type not in _READ_STATEMENTS:
-        raise SandboxError(
-            f"{statement.type.name} statements are not allowed, only reads "
-            f"({_READ_STATEMENT_NAMES}){_HINTS.get(statement.type, '')}"
-        )
+    try:
+        kind = statement.type
+    except ValueError:  # a type this DuckDB's Python enum lacks (UPDATE EXTENSIONS: 29)
+        kind = None
+    if kind not in _READ_STATEMENTS:
+        raise SandboxError(_refusal(statement.query, kind))
     return statement
+
+
+def _refusal(query: str, kind: duckdb.StatementType | None) -> str:
+    """Why a statement that is not a read is refused, naming it as its user wrote it
+    (INSTALL, RESET) where DuckDB's type lumps it with others (LOAD, SET)."""
+    first = _FIRST_WORD.match(query)
+    word = first.group(1).upper() if first else ""
+    if kind == duckdb.StatementType.MULTI and word == "PIVOT":
+        return (
+            "a PIVOT without an IN list is not allowed (DuckDB would create a type for it); "
+            "give PIVOT its values: PIVOT t ON col IN ('a', 'b') USING ..."
+        )
+    if kind == duckdb.StatementType.MULTI or kind is None:  # MULTI wraps any statement
+        name = word or "this"
+    else:
+        name = _KINDS.get(kind, {}).get(word, kind.name)
+    hint = "; call a table function as SELECT * FROM fn(...)" if name == "CALL" else ""
+    return f"{name} statements are not allowed, only reads ({_READ_STATEMENT_NAMES}){hint}"
 
 
 def _run_within_limits(
@@ -436,6 +487,8 @@ def _run_within_limits(
             raise SandboxError(
                 f"query stopped after {limits.time_limit_s:g} s (the time limit)"
             ) from error
+        if isinstance(error, duckdb.OutOfMemoryException):  # DuckDB's advice: SET threads ...
+            raise SandboxError(_out_of_room(limits, limits.memory_limit)) from error
         raise SandboxError(_first_line(error)) from error
     finally:
         timer.cancel()
@@ -488,7 +541,42 @@ def _unique_names(names: list[str]) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def _first_line(error: Exception) -> str:
-    """DuckDB's message without the caret diagram or hints that follow its first line."""
+def _first_line(error: Exception, kind: bool = True) -> str:
+    """DuckDB's message without the caret diagram or hints that follow its first line, and
+    without advice on that line to run a statement the sandbox refuses. ``kind=False`` drops
+    DuckDB's "Parser Error: " and the like in front."""
     lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__
+    if not lines:
+        return type(error).__name__
+    prefix = _ERROR_KIND.match(lines[0])
+    said = _without_advice(lines[0][prefix.end() :] if prefix else lines[0])
+    return f"{prefix.group(0)}{said}" if prefix and kind else said
+
+
+# "Parser Error: ", "Invalid Input Error: ": the kind of error DuckDB puts in front.
+_ERROR_KIND = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)* Error: ")
+# DuckDB's advice to change a setting or to install or load an extension ('Use "SET
+# max_expression_depth TO x" to increase ...'): statements the sandbox refuses.
+_ADVICE = re.compile(r"[`'\"]?\b(?:SET|RESET|PRAGMA|INSTALL|LOAD)\s+\S")
+_CLAUSE_END = re.compile(r"[:;,]\s+|\s+-\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _without_advice(said: str) -> str:
+    """``said`` up to DuckDB's first advice to run a refused statement: the sentence that gives
+    it goes, or all but its first clause when that says something ("... requires the httpfs
+    extension, which is not loaded: run `INSTALL ...` first" keeps "... extension."). A
+    message that is advice from its first word (or a user's text that looks like it) is kept
+    whole."""
+    kept = []
+    for sentence in _SENTENCE_END.split(said):
+        advice = _ADVICE.search(sentence)
+        if advice is None:
+            kept.append(sentence)
+            continue
+        clause = _CLAUSE_END.search(sentence, 0, advice.start())
+        head = sentence[: clause.start()].strip() if clause else ""
+        if len(head.split()) >= 3:  # "Use TRY(...) to return NULL", not "To solve"
+            kept.append(head.rstrip(".") + ".")
+        break
+    return " ".join(kept) or said

@@ -205,6 +205,26 @@ EMOTIONS_LISTED = "happy, angry, surprise, sad, fear, disgust, neutral"
             refused("the following arguments are required: --warehouse"),
         ),
         (
+            ["sql", "--warehouse", "wh", "-"],
+            {"query": "-", "file": None, "time_limit": 10.0, "memory_limit": "1GB"},
+            does_not_raise(),
+        ),
+        (
+            ["sql", "--warehouse", "wh", "--file", "q.sql"],
+            {"query": None, "file": Path("q.sql")},
+            does_not_raise(),
+        ),
+        (
+            ["sql", "--warehouse", "wh"],
+            None,
+            refused("one of the arguments SQL --file is required"),
+        ),
+        (
+            ["sql", "--warehouse", "wh", "--file", "q.sql", "SELECT 1"],
+            None,
+            refused("argument SQL: not allowed with argument --file"),
+        ),
+        (
             ["sql", "--warehouse", "wh", "SELECT 1", "--max-rows", "0"],
             None,
             refused("argument --max-rows: must be at least 1, got 0"),

@@ -285,13 +285,29 @@ def test_recommend_like_nearest_profile_first(
         ]
 
 
-def test_recommend_like_counts_an_episode_without_faces(tmp_path: Path) -> None:
+def test_an_episode_without_faces_is_never_recommended(tmp_path: Path) -> None:
+    """ep2 was indexed and no face was seen in it: it has no mix of emotions to be near to."""
     build(
         tmp_path, {"ep1": [Face(0.0, "tom", "happy")], "ep2": [], "ep3": [Face(0.0, "tom", "sad")]}
     )
     with reader.connect(tmp_path) as con:
-        got = [(r["episode_id"], r["distance"]) for r in queries.recommend_like(con, "ep1")]
-    assert got == [("ep2", 1.0), ("ep3", math.sqrt(2))]
+        like = [(r["episode_id"], r["distance"]) for r in queries.recommend_like(con, "ep1")]
+        moods = {
+            (emotion, who): [r["episode_id"] for r in queries.recommend_mood(con, emotion, who)]
+            for emotion in ("happy", "sad", "neutral")
+            for who in (None, "tom")
+        }
+        with pytest.raises(ValueError, match="^episode 'ep2' has no faces, so no mix of emotions"):
+            queries.recommend_like(con, "ep2")
+    assert like == [("ep3", math.sqrt(2))]
+    assert moods == {
+        ("happy", None): ["ep1", "ep3"],
+        ("happy", "tom"): ["ep1", "ep3"],
+        ("sad", None): ["ep3", "ep1"],
+        ("sad", "tom"): ["ep3", "ep1"],
+        ("neutral", None): ["ep1", "ep3"],
+        ("neutral", "tom"): ["ep1", "ep3"],
+    }
 
 
 @pytest.mark.parametrize(

@@ -66,13 +66,16 @@ def _tree(folder: Path) -> dict[str, str]:
         ("COPY (SELECT 1) TO '{out}' (FORMAT csv)", "COPY statements are not allowed"),
         ("ATTACH '{other}' AS other", "ATTACH statements are not allowed"),
         ("DETACH snapshot", "DETACH statements are not allowed"),
-        ("INSTALL httpfs", "LOAD statements are not allowed"),
+        ("INSTALL httpfs", "INSTALL statements are not allowed"),
+        ("FORCE INSTALL httpfs", "INSTALL statements are not allowed"),
+        ("-- a comment first\n  install httpfs", "INSTALL statements are not allowed"),
         ("LOAD httpfs", "LOAD statements are not allowed"),
+        ("UPDATE EXTENSIONS", "UPDATE statements are not allowed"),
         ("SET enable_external_access = true", "SET statements are not allowed"),
         ("SET lock_configuration = false", "SET statements are not allowed"),
-        ("RESET threads", "SET statements are not allowed"),
+        ("RESET threads", "RESET statements are not allowed"),
         ("PRAGMA memory_limit = '10GB'", "SET statements are not allowed"),
-        ("USE memory", "SET statements are not allowed"),
+        ("USE memory", "USE statements are not allowed"),
         ("SET VARIABLE x = 1", "SET statements are not allowed"),
         ("CREATE TABLE x (a INTEGER)", "CREATE statements are not allowed"),
         ("CREATE TEMP TABLE x AS SELECT 1", "CREATE statements are not allowed"),
@@ -81,12 +84,12 @@ def _tree(folder: Path) -> dict[str, str]:
         ("DELETE FROM faces", "DELETE statements are not allowed"),
         ("DROP VIEW character_emotions", "DROP statements are not allowed"),
         ("EXPORT DATABASE '{folder}'", "EXPORT statements are not allowed"),
-        ("CHECKPOINT", "CALL statements are not allowed"),
+        ("CHECKPOINT", "CHECKPOINT statements are not allowed"),
         ("CALL pragma_table_info('faces')", r"SELECT \* FROM fn\(\.\.\.\)"),
         ("BEGIN", "TRANSACTION statements are not allowed"),
         ("VACUUM", "VACUUM statements are not allowed"),
-        ("PIVOT faces ON emotion", "give PIVOT its values"),
-        ("COPY (PIVOT faces ON emotion) TO '{out}'", "MULTI statements are not allowed"),
+        ("PIVOT faces ON emotion", "a PIVOT without an IN list is not allowed"),
+        ("COPY (PIVOT faces ON emotion) TO '{out}'", "COPY statements are not allowed"),
         ("SELECT 1; SELECT 2", "exactly one SQL statement is allowed, got 2"),
         ("SELECT 1; COPY faces TO '{out}'", "exactly one SQL statement is allowed, got 2"),
         ("", "no SQL statement given"),
@@ -203,13 +206,17 @@ def test_stops_a_long_query_at_the_time_limit(snapshot: Path) -> None:
 def test_a_query_over_the_memory_limit_fails_without_spilling(snapshot: Path) -> None:
     before = _tree(snapshot.parent)
 
-    with pytest.raises(SandboxError, match="Out of Memory"):
+    with pytest.raises(SandboxError) as refusal:
         run_sql(
             snapshot,
             "SELECT count(*) FROM (SELECT * FROM range(10000000) ORDER BY hash(range))",
             SandboxLimits(memory_limit="20MB", threads=1),
         )
 
+    assert str(refusal.value) == (
+        "query stopped: it needed more than 20MB of memory (the memory limit); "
+        "select fewer rows, shorter lists or aggregate"
+    )
     assert _tree(snapshot.parent) == before
     assert not (snapshot.parent / "snapshot.duckdb.tmp").exists()
 
@@ -305,9 +312,93 @@ def test_limits_are_validated(changes: dict, expectation) -> None:
         SandboxLimits(**changes)
 
 
-def test_a_bad_memory_limit_is_a_value_error(snapshot: Path) -> None:
-    with pytest.raises(ValueError, match="invalid SandboxLimits"):
-        run_sql(snapshot, "SELECT 1", SandboxLimits(memory_limit="lots"))
+@pytest.mark.parametrize(
+    ("memory_limit", "message"),
+    [
+        ("lots", r"memory limit 'lots' is not a size such as 1GB or 512MB \(Memory must have"),
+        ("1,5GB", r"memory limit '1,5GB' is not a size such as 1GB or 512MB \(Unknown unit"),
+    ],
+)
+def test_a_bad_memory_limit_is_named_in_words(
+    snapshot: Path, memory_limit: str, message: str
+) -> None:
+    limits = SandboxLimits(memory_limit=memory_limit)
+    for run in (run_sql, run_sql_apart):
+        with pytest.raises(SandboxError, match=f"^{message}") as refusal:
+            run(snapshot, "SELECT 1", limits)
+        assert "SandboxLimits" not in str(refusal.value) and "\n" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        # DuckDB adds 'Use "SET max_expression_depth TO x" to increase ...'
+        ("SELECT " + "(" * 2000 + "1" + ")" * 2000, "Parser Error: Max expression depth limit of "
+         "1000 exceeded."),
+        # and 'Use "SET scalar_subquery_error_on_multiple_rows=false" to revert ...'
+        ("SELECT (SELECT range FROM range(3))", "Invalid Input Error: More than one row returned "
+         "by a subquery used as an expression - scalar subqueries can only return a single row."),
+        # a user's text that reads like advice is theirs, kept whole
+        ("SELECT 'SET x'::INTEGER", "Conversion Error: Could not convert string 'SET x' to INT32"),
+    ],
+    ids=["depth", "subquery", "literal"],
+)  # fmt: skip
+def test_duckdb_advice_to_run_a_refused_statement_is_left_out(
+    snapshot: Path, sql: str, message: str
+) -> None:
+    with pytest.raises(SandboxError) as refusal:
+        run_sql(snapshot, sql)
+    assert str(refusal.value) == message
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("Pivot column limit of 100 exceeded. Use SET pivot_limit=X to increase the limit.",
+         "Pivot column limit of 100 exceeded."),
+        ("Division by zero in x. Use TRY(...) to return NULL for this expression, or SET "
+         "error_on_division_by_zero=false to return NULL for all.",
+         "Division by zero in x. Use TRY(...) to return NULL for this expression."),
+        ("reading 'x' requires the httpfs extension, which is not loaded: run `INSTALL AND LOAD "
+         "httpfs;` first", "reading 'x' requires the httpfs extension."),
+        ("Cannot set 'w=true'; no logger is available. To solve, run: 'SET enable_logging=true;'",
+         "Cannot set 'w=true'; no logger is available."),
+        ('Persistent secrets are disabled. Restart DuckDB and enable them through '
+         '"SET allow_persistent_secrets=true"', "Persistent secrets are disabled."),
+        ("Extension could not be autoloaded. Try: INSTALL y; LOAD y;",
+         "Extension could not be autoloaded."),
+        ('syntax error at or near "SET"', 'syntax error at or near "SET"'),
+        ("", ""),
+    ],
+)  # fmt: skip
+def test_without_advice(said: str, kept: str) -> None:
+    assert sandbox._without_advice(said) == kept
+
+
+@pytest.mark.parametrize(
+    ("sql", "expectation"),
+    [
+        ("SELECT 1", does_not_raise()),
+        ("SELECT '" + "é" * (sandbox.MAX_SQL_BYTES // 2 - 10) + "'", does_not_raise()),
+        ("SELECT '" + "é" * (sandbox.MAX_SQL_BYTES // 2) + "'",
+         pytest.raises(SandboxError, match=r"^the query is over 1 MB \(the limit for a query's")),
+        ("x" * (sandbox.MAX_SQL_BYTES + 1), pytest.raises(SandboxError, match="^the query is")),
+        ("", pytest.raises(SandboxError, match="^no SQL statement given$")),
+        (" \n\t", pytest.raises(SandboxError, match="^no SQL statement given$")),
+    ],
+    ids=["short", "under", "over-in-utf8", "over", "empty", "blank"],
+)  # fmt: skip
+def test_the_query_text_is_checked_before_it_runs(sql: str, expectation) -> None:
+    with expectation:
+        assert sandbox.check_sql_text(sql) == sql
+
+
+def test_a_query_over_the_text_limit_starts_no_child(
+    snapshot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox, "_CHILD", "import os; os.abort()")  # a child would fail loudly
+    with pytest.raises(SandboxError, match="^the query is over 1 MB"):
+        run_sql_apart(snapshot, "SELECT 1 -- " + "x" * sandbox.MAX_SQL_BYTES)
 
 
 @pytest.mark.parametrize(
