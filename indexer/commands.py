@@ -298,7 +298,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "folders, recursively: mp4, mkv, avi, mov, webm), name their emotions, and store "
         "per-episode statistics in DIR/toon.duckdb and each face's embedding in "
         "DIR/faces.faiss. Episodes already indexed with the same model and cascades are "
-        "skipped; a changed file replaces its rows. Exit 0 when all succeeded, 1 when some "
+        "skipped; a changed file replaces its rows. An entry that is no readable video (a "
+        "link to nothing or links in a loop, a folder, pipe or device named like a video, a "
+        "file the decoder cannot open) is stored as failed with its reason, and the run goes "
+        "on. Each entry's outcome is printed as a line the moment it is stored; progress goes "
+        "to stderr, as bars on a terminal, else as a plain line every "
+        f"{PROGRESS_EVERY_S:g} s. Exit 0 when all succeeded, 1 when some "
         "episodes failed (their reasons are stored), 2 for bad arguments, 3 when the "
         "warehouse would not take a write (disk full, read-only: the run stops, and what was "
         "published before stays readable).",
