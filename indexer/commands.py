@@ -98,9 +98,14 @@ class _Progress:
         if self.quiet or self.bars or time.monotonic() < self.due:
             return
         self.due = time.monotonic() + PROGRESS_EVERY_S
-        frames = f"{self.at}/{self.frames}" if self.frames else f"{self.at}"
-        where = f", {self.name} frame {frames}" if self.name else ""
-        print(f"episodes {self.done}/{self.episodes}{where}", file=sys.stderr, flush=True)
+        line = f"episodes {self.done}/{self.episodes}"
+        if self.name:
+            line += f", {self.name}"
+            if self.frames:
+                line += f" frame {self.at}/{self.frames}"
+            elif self.at:  # the container does not say how many
+                line += f" frame {self.at}"
+        print(line, file=sys.stderr, flush=True)
 
     def close(self) -> None:
         for bar in (self.current, self.overall):

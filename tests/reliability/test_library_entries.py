@@ -17,6 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from indexer import commands
+from indexer.pipeline import PassSettings
+from synth.frames import probe, read_frames
 from tests.conftest import ROOT, TOON, run_toon
 
 SPARSE_BYTES = 4 * 2**30  # no video: hashing it whole is what the decoder's look first spares
@@ -135,6 +138,24 @@ def test_a_redirected_log_holds_each_entry_as_a_line(library: Path, tmp_path: Pa
     # stderr: plain progress lines, no bars redrawn with carriage returns
     assert err_text.splitlines()[0] == "episodes 0/8"
     assert "\r" not in err_text and "it/s" not in err_text and "frame/s" not in err_text
+
+
+def test_the_plain_progress_line_says_where_the_run_is(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a terminal, stderr gets "episodes DONE/ALL, FILE frame N/FRAMES" lines (one at
+    every sampled frame here, where a run writes one every PROGRESS_EVERY_S)."""
+    monkeypatch.setattr(commands, "PROGRESS_EVERY_S", 0.0)
+    rc, _, err = run_toon(["index", str(library), "--warehouse", str(tmp_path / "wh")])
+    assert rc == 1
+    episode = library / "é1.mp4"
+    frames = probe(episode).frames
+    sampled = [f.index for f in read_frames(episode, sample_fps=PassSettings().sample_fps)]
+    assert err.splitlines() == [
+        "episodes 0/8",
+        f"episodes 7/8, é1.mp4 frame 0/{frames}",  # its pass begins: the 7 others failed
+        *(f"episodes 7/8, é1.mp4 frame {i + 1}/{frames}" for i in sampled),
+    ]
 
 
 CHECK_BEFORE_TENSORFLOW = """
