@@ -22,10 +22,10 @@ ATTACKS = [
     ("SELECT * FROM read_text('/etc/passwd')", "file system operations are disabled"),
     ("SELECT * FROM glob('/*')", "file system operations are disabled"),
     ("ATTACH '{dir}/other.duckdb' AS other", "ATTACH statements are not allowed"),
-    ("INSTALL httpfs", "LOAD statements are not allowed"),
+    ("INSTALL httpfs", "INSTALL statements are not allowed"),
     ("LOAD httpfs", "LOAD statements are not allowed"),
     ("SET enable_external_access = true", "SET statements are not allowed"),
-    ("RESET lock_configuration", "SET statements are not allowed"),
+    ("RESET lock_configuration", "RESET statements are not allowed"),
     ("SET memory_limit = '100GB'", "SET statements are not allowed"),
     ("select 1; COPY (SELECT 1) TO '{dir}/x.csv'", "exactly one SQL statement is allowed, got 2"),
     # one huge row: 9 million BIGINTs, 72 MB as Arrow
@@ -33,7 +33,7 @@ ATTACKS = [
 ]
 ENDLESS = "SELECT sum(range) FROM range(1000000000000)"  # 1e12 rows: stopped at the time limit
 # A list DuckDB builds past its own memory limit: run in the server's process it took 30 s and
-# 6.9 GB; the page runs each query in a child process, killed past 1.5 GB (in about 1.3 s).
+# 6.9 GB; the page runs each query in a child process, killed past 1.25 GB (in about 1.3 s).
 HOARD = "SELECT range(100000000) AS l"
 GROWTH_MB = 200  # what the server may grow by over the whole attack list
 TEN_MILLION = "SELECT * FROM range(10000000)"  # 10 million rows: the first max-rows shown
@@ -112,7 +112,7 @@ def test_the_sql_page_refuses_every_attack(server, page, watched: Path) -> None:
     run_query(page, ENDLESS)
     page.get_by_text("Refused: query stopped after 10 s (the time limit)").wait_for(timeout=30_000)
     run_query(page, HOARD)
-    page.get_by_text("Refused: query stopped: it needed more than 1.5 GB of memory").wait_for()
+    page.get_by_text("Refused: query stopped: it needed more than 1.25 GB of memory").wait_for()
     run_query(page, TEN_MILLION)
     page.get_by_text(re.compile(r"^10,000 rows in \d+ ms \(more exist")).wait_for()
     growth = memory_mb(pid, "VmHWM") - rss
