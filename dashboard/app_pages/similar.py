@@ -62,6 +62,7 @@ with resources.warehouse() as con:
     )
     st.image(face, caption="the query, as the model sees it", width=96)
     if found.not_a_face:
-        st.warning(f"Not a face? {found.note().capitalize()}.")
+        note = found.note()
+        st.warning(f"Not a face? {note[0].upper()}{note[1:]}.")
     st.subheader(f"{len(rows)} nearest faces")
     ui.face_grid(con, rows)

@@ -43,7 +43,19 @@ def test_uploading_a_sketch_shows_k_thumbnails(server, page, tmp_path, screensho
     page.goto(f"{server.url}/similar")
     page.locator("input[type=file]").set_input_files(sketch)
     wait_for_results(page, 10)
+    assert page.get_by_text("Not a face?").count() == 0
     page.screenshot(path=screenshots / "similar.png", full_page=True)
+
+
+def test_a_blank_picture_is_answered_with_a_warning(server, page, tmp_path, screenshots) -> None:
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((64, 64, 3), 255, np.uint8))
+    page.goto(f"{server.url}/similar")
+    page.locator("input[type=file]").set_input_files(blank)
+    wait_for_results(page, 10)
+    warning = page.get_by_text("Not a face? The model sees no face of the cast in this picture")
+    warning.wait_for()
+    page.screenshot(path=screenshots / "similar-blank.png", full_page=True)
 
 
 def draw_face(page, canvas) -> None:  # noqa: ANN001
