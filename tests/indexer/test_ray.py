@@ -164,7 +164,8 @@ def test_a_worker_with_other_cascades_fails_each_episode(  # last: the workers l
     local_ray, library: Path, indexer, tmp_path: Path
 ) -> None:
     """Workers load the folders they are pointed at; what they load must be what the writer
-    records (its sha256) or the episode fails, said so, and nothing is stored from it."""
+    records (its sha256) or the episode fails, said so, and nothing is stored from it. A file
+    that is no video is refused by the writer before a worker sees it."""
     other = tmp_path / "cascades"
     other.mkdir()
     for f in indexer.cascades_dir.glob("tom.*"):  # one character less: another cascade set
@@ -172,9 +173,14 @@ def test_a_worker_with_other_cascades_fails_each_episode(  # last: the workers l
     pointed = dataclasses.replace(indexer, cascades_dir=other)
     summary = index_library([library], tmp_path / "wh", pointed, engine=RayEngine(pointed))
     assert [o.status for o in summary.outcomes] == ["failed"] * 5
-    assert {o.reason for o in summary.outcomes} == {
+    worker = (
         f"the worker's cascades at {other} is not the writer's "
         f"(sha256 {CascadeSet.load(other).sha256[:12]}, not {indexer.cascades.sha256[:12]})"
+    )
+    no_video = "cannot open video (not a video, or a codec the decoder lacks)"
+    assert {Path(o.path).name: o.reason for o in summary.outcomes} == {
+        f.name: f"{library.resolve() / f.name}: {no_video}" if "broken" in f.name else worker
+        for f in library.glob("*.mp4")
     }
     with reader.connect(tmp_path / "wh") as con:
         assert con.execute("SELECT count(*) FROM faces").fetchone() == (0,)
