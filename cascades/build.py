@@ -2,12 +2,15 @@
 
 Nothing is written until training (and tuning, when asked for) has succeeded; then `NAME.xml`
 and `NAME.json` are written beside each other as temporary files, flushed to disk, and moved
-over the old pair together, so a failure at any point leaves the old pair as it was.
+over the old pair together, so a failure at any point leaves the old pair as it was. The folder
+they go into is made then if it is missing; a file already at either name is replaced only when
+it is a cascade XML (or its settings JSON), never a file of some other kind.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import resource
 import shutil
@@ -32,6 +35,7 @@ from cascades.detect import (
 from cascades.samples import (
     background_images,
     background_paths,
+    check_annotations,
     check_truth_folder,
     frames_from,
 )
@@ -74,6 +78,8 @@ class BuildPlan:
         grey: train on plain grey instead of a colour channel learned from the faces.
         backgrounds: a folder of images without the character, more background to mine.
         tuning: tune the settings on validation episodes before anything is written.
+        allow_outside_images: read images a COCO file or annotation list names outside its
+            own folder (refused by default: an annotation file is untrusted).
     """
 
     character: str
@@ -85,6 +91,7 @@ class BuildPlan:
     grey: bool = False
     backgrounds: Path | None = None
     tuning: Tuning | None = None
+    allow_outside_images: bool = False
 
     def __post_init__(self) -> None:
         if not self.character.strip():
@@ -114,33 +121,65 @@ def check_plan(plan: BuildPlan) -> None:
         ValueError, OSError: naming the input and the rule it breaks.
     """
     _check_out(plan.out)
-    _check_truth(plan.truth)
+    _check_truth(plan.truth, plan.allow_outside_images)
     if plan.backgrounds is not None:
         background_paths(plan.backgrounds)
     if plan.tuning is not None:
-        _check_truth(plan.tuning.truth)
+        _check_truth(plan.tuning.truth, plan.allow_outside_images)
 
 
 def _check_out(path: Path) -> None:
     if path.suffix.lower() != ".xml":
         raise ValueError(f"{path}: a cascade is written as XML; name it *.xml")
-    if not path.parent.is_dir():
-        raise NotADirectoryError(f"{path.parent}: no such folder")
-    for target in (path, settings_path(path)):
+    folder = path.parent  # made when the cascade is written: its nearest existing folder counts
+    while not folder.exists() and not folder.is_symlink():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder}: not a folder, so {path.parent} cannot be made")
+    for target, ours, what in (
+        (path, _is_cascade_xml, "a cascade XML"),
+        (settings_path(path), _is_settings_json, "a cascade's settings JSON"),
+    ):
         if target.is_dir():
             raise IsADirectoryError(f"{target}: is a folder, not a file to write")
+        if target.exists() and not ours(target):
+            raise FileExistsError(
+                f"{target}: exists and is not {what} (no file of another kind is replaced; "
+                "name another --out, or move it away yourself)"
+            )
     try:
-        with tempfile.TemporaryFile(dir=path.parent):
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise PermissionError(f"{path.parent}: cannot write here ({exc.strerror})") from None
+        raise PermissionError(f"{folder}: cannot write here ({exc.strerror})") from None
 
 
-def _check_truth(path: Path) -> None:
+def _is_cascade_xml(path: Path) -> bool:
+    """Whether `path` is an OpenCV cascade (what `write_xml` writes, or OpenCV's own)."""
+    try:
+        with path.open("rb") as f:
+            return b"<opencv_storage>" in f.read(4096)
+    except OSError:
+        return False
+
+
+def _is_settings_json(path: Path) -> bool:
+    """Whether `path` is a cascade's settings JSON (a `detect` object, as `settings_document`
+    writes it)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and isinstance(document.get("detect"), dict)
+
+
+def _check_truth(path: Path, allow_outside_images: bool) -> None:
     if path.is_dir():
         check_truth_folder(path)
     elif not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
+    else:  # a COCO file or an annotation list: all but its pixels
+        check_annotations(path, allow_outside_images=allow_outside_images)
 
 
 def build_cascade(plan: BuildPlan, say: Callable[[str], None] = lambda line: None) -> Built:
@@ -154,10 +193,18 @@ def build_cascade(plan: BuildPlan, say: Callable[[str], None] = lambda line: Non
         Channel.grey()
         if plan.grey
         else learn_channel(
-            frames_from(plan.truth, plan.character, CHANNEL_FIT_STEP), plan.config.seed
+            frames_from(
+                plan.truth,
+                plan.character,
+                CHANNEL_FIT_STEP,
+                allow_outside_images=plan.allow_outside_images,
+            ),
+            plan.config.seed,
         )
     )
-    frames = frames_from(plan.truth, plan.character, plan.frame_step)
+    frames = frames_from(
+        plan.truth, plan.character, plan.frame_step, allow_outside_images=plan.allow_outside_images
+    )
     data = collect(frames, plan.config, channel, negative_every=plan.negative_every)
     if plan.backgrounds is not None:
         data.negative_frames.extend(
@@ -190,6 +237,8 @@ def build_cascade(plan: BuildPlan, say: Callable[[str], None] = lambda line: Non
     }
     settings = DetectSettings(box_aspect=round(data.box_aspect, 4), channel=channel)
     document = settings_document(settings, character=plan.character, trained=trained)
+    plan.out.parent.mkdir(parents=True, exist_ok=True)
+    _check_out(plan.out)  # again: hours may have passed since the plan was checked
     with tempfile.TemporaryDirectory(dir=plan.out.parent, prefix=f".{plan.out.stem}.") as tmp:
         staged = Path(tmp) / plan.out.name
         write_xml(cascade, staged)
@@ -206,6 +255,7 @@ def build_cascade(plan: BuildPlan, say: Callable[[str], None] = lambda line: Non
                 goals=plan.tuning.goals,
                 smallest_face_px=trained["smallest_face_px"],
                 say=say,
+                allow_outside_images=plan.allow_outside_images,
             )
             document = settings_document(tuned, **document) | {"tuned": record}
         staged_json = settings_path(staged)

@@ -63,6 +63,7 @@ def _train(args: argparse.Namespace) -> int:
         grey=args.grey,
         backgrounds=args.backgrounds,
         tuning=Tuning(args.val, args.val_frame_step, goals) if args.val else None,
+        allow_outside_images=args.allow_outside_images,
     )
     built = build_cascade(plan, say=_say(args.json))
     if args.json:
@@ -92,6 +93,7 @@ def _tune(args: argparse.Namespace) -> int:
         frame_step=args.frame_step,
         goals=_goals(args),
         say=_say(args.json),
+        allow_outside_images=args.allow_outside_images,
     )
     if args.json:
         print(json.dumps({"settings": str(settings_path(args.cascade))} | chosen, indent=2))
@@ -117,12 +119,27 @@ def _frames(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     cv2.setNumThreads(args.threads)
     detector = Detector(args.cascade)
-    result = score(detector, eval_frames(args.truth, args.character, args.frame_step)).as_json()
+    frames = eval_frames(
+        args.truth,
+        args.character,
+        args.frame_step,
+        allow_outside_images=args.allow_outside_images,
+    )
+    result = score(detector, frames).as_json()
     if args.json:
         print(json.dumps(result))
     else:
         print(", ".join(f"{k}={v}" for k, v in result.items()))
     return 0
+
+
+def _allow_outside_images(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-outside-images",
+        action="store_true",
+        help="read images a COCO file or annotation list names outside its own folder "
+        "(refused by default)",
+    )
 
 
 def _cascade_against_truth(
@@ -138,6 +155,7 @@ def _cascade_against_truth(
         default=frame_step,
         help=f"use every Nth frame ({frame_step})",
     )
+    _allow_outside_images(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -184,9 +202,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     tr = cs.add_parser(
         "train",
         help="train a character's cascade from truth files or annotations",
-        description="Train OUT.xml and write its detection settings to OUT.json. "
-        "Prints hit rate, false-alarm rate, weak classifiers and time "
-        "per stage.",
+        description="Train OUT.xml and write its detection settings to OUT.json (making "
+        "OUT's folder if it is missing; an existing OUT.xml or OUT.json is replaced only when it "
+        "is a cascade or its settings). Prints hit rate, false-alarm rate, weak classifiers and "
+        "time per stage.",
     )
     tr.add_argument("--character", required=True, help="the character's name in the truth")
     tr.add_argument(
@@ -230,6 +249,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     tr.add_argument("--val-frame-step", type=POSITIVE, default=8)
     _tuning_goals(tr)
+    _allow_outside_images(tr)
     tr.add_argument("--json", action="store_true")
     tr.set_defaults(func=_train)
 
@@ -239,7 +259,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Search scaleFactor, minNeighbors, minSize and downscale; "
         "write the pick into <cascade>.json.",
     )
-    _cascade_against_truth(tu, truth_help="validation truth folder", frame_step=8)
+    _cascade_against_truth(
+        tu, truth_help="validation truth: a folder, a COCO file or an annotation list", frame_step=8
+    )
     _tuning_goals(tu)
     tu.set_defaults(func=_tune)
 
@@ -249,7 +271,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="A detection counts when its IoU with a truth face of the "
         "character is >= 0.5; faces with visible < 0.5 are don't-care.",
     )
-    _cascade_against_truth(ev, truth_help="truth folder", frame_step=1)
+    _cascade_against_truth(
+        ev, truth_help="truth: a folder, a COCO file or an annotation list", frame_step=1
+    )
     ev.add_argument(
         "--threads", type=POSITIVE, default=1, help="OpenCV threads (1: per-core speed)"
     )

@@ -34,16 +34,20 @@ class EvalFrame:
     others: dict[str, np.ndarray] = field(default_factory=dict)  # other characters' faces
 
 
-def eval_frames(folder: Path, character: str, frame_step: int = 1) -> Iterator[EvalFrame]:
+def eval_frames(
+    folder: Path, character: str, frame_step: int = 1, *, allow_outside_images: bool = False
+) -> Iterator[EvalFrame]:
     """Every `frame_step`-th frame of the episodes in `folder` with its truth, one at a time;
-    or, when `folder` is a COCO file or an annotation list, every image it boxes.
+    or, when `folder` is a COCO file or an annotation list, every image it boxes (under its
+    folder, unless `allow_outside_images`).
 
     Frames and truth checks are `cascades.samples.truth_frames`'; raises ValueError (once
     iterated to the end) when there was no frame at all.
     """
     n = 0
     if folder.is_file():
-        for _, bgr, boxes, hidden in boxes_by_character(folder):
+        boxed = boxes_by_character(folder, allow_outside_images=allow_outside_images)
+        for _, bgr, boxes, hidden in boxed:
             if character not in boxes:
                 raise ValueError(f"{folder}: no boxes of {character!r} (has: {', '.join(boxes)})")
             n += 1

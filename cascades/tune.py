@@ -161,7 +161,9 @@ def pick(trials: list[Trial], max_ms: float, min_precision: float) -> Trial:
     return max(fast, key=lambda t: (t.f1, -t.ms_per_frame))
 
 
-def validation_frames(truth: Path, character: str, frame_step: int) -> list[EvalFrame]:
+def validation_frames(
+    truth: Path, character: str, frame_step: int, *, allow_outside_images: bool = False
+) -> list[EvalFrame]:
     """The frames the search scores every setting on, held in memory (see the module's note).
 
     Raises:
@@ -169,7 +171,7 @@ def validation_frames(truth: Path, character: str, frame_step: int) -> list[Eval
     """
     frames: list[EvalFrame] = []
     held = 0
-    for f in eval_frames(truth, character, frame_step):
+    for f in eval_frames(truth, character, frame_step, allow_outside_images=allow_outside_images):
         held += f.image.nbytes
         if held > TUNE_FRAMES_MB * 2**20:
             raise ValueError(
@@ -188,6 +190,8 @@ def tune(
     goals: TuneGoals,
     smallest_face_px: float | None = None,
     say: Callable[[str], None] = lambda line: None,
+    *,
+    allow_outside_images: bool = False,
 ) -> tuple[DetectSettings, dict]:
     """Search settings for `detector` on `truth`'s frames and pick one by `goals`.
 
@@ -199,7 +203,9 @@ def tune(
         The picked settings and the record kept beside them as `tuned`.
     """
     cv2.setNumThreads(1)  # the speed goal is per core
-    frames = validation_frames(truth, character, frame_step)
+    frames = validation_frames(
+        truth, character, frame_step, allow_outside_images=allow_outside_images
+    )
     smallest = smallest_face_px
     if smallest is None:  # no training record: the validation faces themselves say
         heights = [b[3] - b[1] for f in frames for b in f.owed_xyxy]
@@ -226,6 +232,8 @@ def retune(
     frame_step: int,
     goals: TuneGoals,
     say: Callable[[str], None] = lambda line: None,
+    *,
+    allow_outside_images: bool = False,
 ) -> dict:
     """Tune a cascade already on disk and rewrite its `<cascade>.json` in one atomic write.
 
@@ -234,6 +242,15 @@ def retune(
     """
     detector = Detector(cascade)
     smallest = load_settings(cascade)[1].get("trained", {}).get("smallest_face_px")
-    settings, record = tune(detector, truth, character, frame_step, goals, smallest, say)
+    settings, record = tune(
+        detector,
+        truth,
+        character,
+        frame_step,
+        goals,
+        smallest,
+        say,
+        allow_outside_images=allow_outside_images,
+    )
     save_settings(cascade, settings, tuned=record)
     return record["chosen"]

@@ -15,6 +15,9 @@ Three kinds of source:
 
 `nonface` windows are exactly the boxes the character head must learn to call `other`: the
 cascades' own false positives, not random windows.
+
+Character and emotion names come from the source's files, so each passes
+`core.names.check_name` before it names a folder, and every crop is checked to land under `OUT`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import cv2
 import numpy as np
 
 from cascades.samples import boxes_by_character, truth_episodes
+from core.names import check_name
+from core.outputs import is_inside
 from indexer.faces import CROP_SCALE, crops
 from indexer.finder import CascadeSet
 from model.data import UNLABELLED
@@ -64,7 +69,11 @@ def _apart(windows: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return most.max(1) < NONFACE_MAX_SHARED
 
 
-def _write(path: Path, rgb: np.ndarray) -> None:
+def _write(root: Path, relative: str, rgb: np.ndarray) -> None:
+    """`rgb` as the PNG `root/relative`, which must lie under `root`."""
+    path = root / relative
+    if not is_inside(path, root):  # the names were checked: this would be a bug
+        raise ValueError(f"{path}: a crop would land outside {root}")
     path.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
         raise OSError(f"{path}: cannot write")
@@ -78,18 +87,25 @@ def mine_crops(
     frame_step: int = 12,
     seed: int = 0,
     on_item: Callable[[], None] | None = None,
+    *,
+    allow_outside_images: bool = False,
 ) -> dict[str, int]:
     """Write crops from `source` into the ImageFolder `out`; returns counts per folder.
 
     The crops are cut into a folder beside `out` and moved in once all are cut: a run that fails
-    on a bad image or box adds nothing to `out`.
+    on a bad image, box or name adds nothing to `out`. The images a COCO file or annotation list
+    names must lie under its folder unless `allow_outside_images`.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-mining-", dir=out.parent))
     try:
-        counts = _mine(source, staging, cascades, size, frame_step, seed, on_item)
+        counts = _mine(
+            source, staging, cascades, size, frame_step, seed, on_item, allow_outside_images
+        )
         for f in sorted(staging.rglob("*.png")):
             dest = out / f.relative_to(staging)
+            if not is_inside(dest, out):
+                raise ValueError(f"{dest}: a crop would land outside {out}")
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(f, dest)
     finally:
@@ -105,9 +121,10 @@ def _mine(
     frame_step: int,
     seed: int,
     on_item: Callable[[], None] | None,
+    allow_outside_images: bool,
 ) -> dict[str, int]:
     if source.is_file():
-        return _from_boxes(source, out, cascades, size, seed, on_item)
+        return _from_boxes(source, out, cascades, size, seed, on_item, allow_outside_images)
     if not source.is_dir():
         raise NotADirectoryError(f"{source}: not a folder, a COCO .json or an annotation list")
     if frame_step < 1:
@@ -115,7 +132,7 @@ def _mine(
     counts: dict[str, int] = {}
 
     def save(folder: str, name: str, rgb: np.ndarray) -> None:
-        _write(out / folder / f"{name}.png", rgb)
+        _write(out, f"{folder}/{name}.png", rgb)
         counts[folder] = counts.get(folder, 0) + 1
 
     if list(source.glob("*.truth.csv")):
@@ -123,6 +140,8 @@ def _mine(
             rng = np.random.default_rng([seed, *video.stem.encode()])
             by_frame: dict[int, list] = {}
             for r in read_truth(truth):
+                check_name(r.character, what="character", source=truth)
+                check_name(r.emotion, what="emotion", source=truth)
                 by_frame.setdefault(r.frame, []).append(r)
             for frame in read_frames(video, frame_step=frame_step):
                 rows = by_frame.get(frame.index, [])
@@ -167,17 +186,19 @@ def _from_boxes(
     size: int,
     seed: int,
     on_item: Callable[[], None] | None,
+    allow_outside_images: bool,
 ) -> dict[str, int]:
     """Crops of the faces a person boxed, and of the cascades' detections beside them."""
     counts: dict[str, int] = {}
     coco = annotations.suffix.lower() == ".json"
     rng = np.random.default_rng([seed, *annotations.name.encode()])
-    for image, bgr, boxes, hidden in boxes_by_character(annotations):
+    boxed = boxes_by_character(annotations, allow_outside_images=allow_outside_images)
+    for image, bgr, boxes, hidden in boxed:
         every = np.concatenate([hidden, *boxes.values()])
-        for character, xyxy in boxes.items():
+        for character, xyxy in boxes.items():  # names `check_name` passed
             jittered = _jitter(xyxy, rng) if len(xyxy) else xyxy
             for k, rgb in enumerate(crops(bgr, jittered, size, scale=1.0)):
-                _write(out / character / UNLABELLED / f"{image.stem}-{k}.png", rgb)
+                _write(out, f"{character}/{UNLABELLED}/{image.stem}-{k}.png", rgb)
                 key = f"{character}/{UNLABELLED}"
                 counts[key] = counts.get(key, 0) + 1
         # a list boxes one character only: a detection beside its boxes may be another's face
@@ -185,7 +206,7 @@ def _from_boxes(
         if len(found) and len(every):
             found = found[_apart(found, every)]
         for k, rgb in enumerate(crops(bgr, found, size)):
-            _write(out / NONFACE / f"{image.stem}-fp{k}.png", rgb)
+            _write(out, f"{NONFACE}/{image.stem}-fp{k}.png", rgb)
             counts[NONFACE] = counts.get(NONFACE, 0) + 1
         if on_item:
             on_item()

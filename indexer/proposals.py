@@ -1,8 +1,9 @@
 """Training the learned proposer from the boxes the cascades learn from, into their folder.
 
 The boxes come as `toon cascade train --truth` reads them: a folder of synthetic episodes with
-truth (every `frame_step`-th frame), a COCO file or an `opencv_annotation` list. Every frame is
-shrunk to the proposer's input once and kept in memory (256x144x3 bytes, 110 KB a frame).
+truth (every `frame_step`-th frame), a COCO file or an `opencv_annotation` list (whose images lie
+under its folder unless `allow_outside_images`). Every frame is shrunk to the proposer's input
+once and kept in memory (256x144x3 bytes, 110 KB a frame).
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class BoxedFrames:
         return sum(len(b) for d in self.boxes for b in d.values())
 
 
-def _boxed(source: Path, frame_step: int) -> Iterator[tuple[np.ndarray, dict, np.ndarray]]:
+def _boxed(
+    source: Path, frame_step: int, allow_outside_images: bool
+) -> Iterator[tuple[np.ndarray, dict, np.ndarray]]:
     """(BGR frame, {character: owed boxes}, don't-care boxes) from one source of boxes."""
     if source.is_dir():
         for tf in truth_frames(source, frame_step):
@@ -40,7 +43,8 @@ def _boxed(source: Path, frame_step: int) -> Iterator[tuple[np.ndarray, dict, np
             hidden = [ignore for _, ignore in faces.values()]
             yield tf.frame.bgr, {c: owed for c, (owed, _) in faces.items()}, _stack(hidden)
     elif source.exists():
-        for _, bgr, boxes, hidden in boxes_by_character(source):
+        boxed = boxes_by_character(source, allow_outside_images=allow_outside_images)
+        for _, bgr, boxes, hidden in boxed:
             yield bgr, boxes, hidden
     else:
         raise FileNotFoundError(f"{source}: no such file or folder")
@@ -51,13 +55,18 @@ def _stack(parts: list[np.ndarray]) -> np.ndarray:
 
 
 def boxed_frames(
-    sources: list[Path], characters: tuple[str, ...], input_wh: tuple[int, int], frame_step: int
+    sources: list[Path],
+    characters: tuple[str, ...],
+    input_wh: tuple[int, int],
+    frame_step: int,
+    *,
+    allow_outside_images: bool = False,
 ) -> BoxedFrames:
     """Every boxed frame of `sources`, shrunk to `input_wh`. Faces of characters outside
     `characters` are "don't care": the proposer is neither taught nor punished on them."""
     images, boxes, ignore = [], [], []
     for source in sources:
-        for bgr, faces, hidden in _boxed(source, frame_step):
+        for bgr, faces, hidden in _boxed(source, frame_step, allow_outside_images):
             h, w = bgr.shape[:2]
             scale = np.array([input_wh[0] / w, input_wh[1] / h] * 2)
             images.append(resize([bgr], input_wh)[0])
@@ -76,13 +85,21 @@ def train_proposer(
     frame_step: int = 8,
     settings: TrainSettings | None = None,
     say: Callable[[str], None] = lambda _: None,
+    *,
+    allow_outside_images: bool = False,
 ) -> dict:
     """Train a proposer on the boxes of `sources` and write it into the cascade folder `out`
     (`proposer.keras`, `proposer.json`); what it learned from, as the JSON records it."""
     config = ProposerConfig(characters)
     settings = settings or TrainSettings()
     t = time.perf_counter()
-    data = boxed_frames(sources, characters, config.input_wh, frame_step)
+    data = boxed_frames(
+        sources,
+        characters,
+        config.input_wh,
+        frame_step,
+        allow_outside_images=allow_outside_images,
+    )
     read_s = time.perf_counter() - t
     missing = [c for c in characters if not any(len(d.get(c, ())) for d in data.boxes)]
     if missing:

@@ -244,3 +244,65 @@ def test_frame_step_zero_as_a_user_runs_it(truth_dir: Path) -> None:
     assert res.stderr == (
         "toon cascade eval: error: argument --frame-step: must be at least 1, got 0\n"
     )
+
+
+# The smallest training that still makes a cascade, in about a second.
+QUICK = ["--stages", "2", "--positives", "200", "--features", "500", "--max-weak", "4"]
+QUICK += ["--frame-step", "4", "--min-faces", "10"]
+
+
+def test_train_makes_the_folder_of_out(
+    truth_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`--out cascades-mine/frog.xml`, as a new user names it: the folder is made once the
+    cascade is trained, and the pair lands in it."""
+    out = tmp_path / "cascades-mine" / "deeper" / "tom.xml"
+    argv = ["cascade", "train", "--character", "tom", "--truth", str(truth_dir), "--out", str(out)]
+    assert main([*argv, *QUICK, "--json"]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["cascade"] == str(out)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tom.json", "tom.xml"]
+    assert not cv2.CascadeClassifier(str(out)).empty()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("tom.xml", b"my notes\n", "tom.xml: exists and is not a cascade XML"),
+        ("tom.xml", b"", "tom.xml: exists and is not a cascade XML"),
+        ("tom.json", b'{"my": "data"}\n', "tom.json: exists and is not a cascade's settings JSON"),
+        ("tom.json", b"\x00\xff", "tom.json: exists and is not a cascade's settings JSON"),
+    ],
+)
+def test_train_never_replaces_a_file_of_another_kind(
+    truth_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    name: str,
+    content: bytes,
+    message: str,
+) -> None:
+    """A file at --out (or at the settings' name beside it) that no cascade training wrote is
+    refused before training, and left byte for byte."""
+    (tmp_path / name).write_bytes(content)
+    out = tmp_path / "tom.xml"
+    argv = ["cascade", "train", "--character", "tom", "--truth", str(truth_dir), "--out", str(out)]
+    assert main([*argv, *QUICK]) == 2
+    out_text, err = capsys.readouterr()
+    assert out_text == "" and err == (
+        f"toon: error: {tmp_path}/{message} (no file of another kind is replaced; name another "
+        "--out, or move it away yourself)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    assert (tmp_path / name).read_bytes() == content
+
+
+def test_train_replaces_a_cascade_pair_it_wrote(
+    truth_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    shutil.copy(CASCADES / "tom.xml", tmp_path / "tom.xml")
+    shutil.copy(CASCADES / "tom.json", tmp_path / "tom.json")
+    old = (tmp_path / "tom.xml").read_bytes()
+    argv = ["cascade", "train", "--character", "tom", "--truth", str(truth_dir)]
+    assert main([*argv, "--out", str(tmp_path / "tom.xml"), *QUICK]) == 0
+    assert (tmp_path / "tom.xml").read_bytes() != old
+    assert json.loads((tmp_path / "tom.json").read_text())["trained"]["stages"] == 2

@@ -185,3 +185,83 @@ def test_a_video_shorter_than_it_says(tmp_path: Path) -> None:
     ):
         frames.extend(frames_from_truth(tmp_path, "tom"))
     assert len(frames) == decoded
+
+
+def _coco_file(tmp_path: Path, bbox: list, file_name: str = "a.png") -> Path:
+    (tmp_path / "c.json").write_text(
+        json.dumps(
+            {
+                "images": [{"id": 1, "file_name": file_name}],
+                "categories": [{"id": 3, "name": "tom"}],
+                "annotations": [{"id": 7, "image_id": 1, "category_id": 3, "bbox": bbox}],
+            }
+        )
+    )
+    return tmp_path / "c.json"
+
+
+@pytest.mark.parametrize(
+    ("bbox", "xyxy", "said"),
+    [
+        ([1, 2, 10, 12], [1, 2, 11, 14], []),
+        ([54.4, 2, 10, 12], [54.4, 2, 64, 14], ["1 box within a pixel past the frame edge"]),
+        ([-1, -0.5, 10, 48.5], [0, 0, 9, 48], ["1 box within a pixel past the frame edge"]),
+    ],
+)
+def test_coco_boxes_a_hair_past_the_edge_are_clipped(
+    tmp_path: Path, bbox: list, xyxy: list, said: list[str]
+) -> None:
+    _image(tmp_path / "a.png")
+    path = _coco_file(tmp_path, bbox)
+    warned: list[str] = []
+    (frame,) = frames_from(path, "tom", warn=warned.append)
+    np.testing.assert_allclose(frame.boxes_xyxy, [xyxy])
+    assert warned == [f"{path}: {s} was clipped to it" for s in said]
+    warned.clear()
+    ((_, _, boxes, _),) = boxes_by_character(path, warn=warned.append)
+    np.testing.assert_allclose(boxes["tom"], [xyxy])
+    assert warned == [f"{path}: {s} was clipped to it" for s in said]
+
+
+def test_annotation_list_boxes_a_pixel_past_the_edge_are_clipped(tmp_path: Path) -> None:
+    _image(tmp_path / "a.png")
+    listing = tmp_path / "tom.txt"
+    listing.write_text("a.png 2 60 10 5 5 -1 0 10 49\n")
+    warned: list[str] = []
+    (frame,) = frames_from(listing, "tom", warn=warned.append)
+    np.testing.assert_array_equal(frame.boxes_xyxy, [[60, 10, 64, 15], [0, 0, 9, 48]])
+    assert warned == [f"{listing}: 2 boxes within a pixel past the frame edge were clipped to it"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a.png 1 40 10 -5 5\n", ":1: box 40,10,35,15 has a negative width \\(-5 px\\)$"),
+        ("a.png 1 40 10 5 0\n", ":1: box 40,10,45,10 has a zero height \\(0 px\\)$"),
+        ("a.png 1 62 10 5 5\n", ":1: box 62,10,67,15 lies outside the 64x48 frame$"),
+        ("../a.png 0\n", ":1: image '../a.png' lies outside the annotation file's folder"),
+    ],
+)
+def test_bad_boxes_and_images_of_a_list(tmp_path: Path, text: str, message: str) -> None:
+    _image(tmp_path / "a.png")
+    (tmp_path / "sub").mkdir()
+    _image(tmp_path / "sub" / "a.png")
+    listing = tmp_path / "sub" / "tom.txt"
+    listing.write_text(text)
+    with pytest.raises(ValueError, match=f"^{listing}{message}"):
+        list(frames_from(listing, "tom"))
+
+
+def test_check_annotations_reads_no_pixels(tmp_path: Path) -> None:
+    """Names and image paths are checked from the file alone: an image that is missing (or not
+    yet decoded) does not matter; one outside the folder does, unless allowed."""
+    from cascades.samples import check_annotations
+
+    check_annotations(_coco_file(tmp_path, [1, 2, 3, 4], file_name="missing.png"))
+    path = _coco_file(tmp_path, [1, 2, 3, 4], file_name="../x.png")
+    with pytest.raises(ValueError, match="image '../x.png' lies outside"):
+        check_annotations(path)
+    check_annotations(path, allow_outside_images=True)
+    (tmp_path / "..txt").write_text("a.png 0\n")
+    with pytest.raises(ValueError, match=r"\.\.txt: character name '\.' is not allowed"):
+        list(boxes_by_character(tmp_path / "..txt"))
