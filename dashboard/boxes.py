@@ -1,22 +1,23 @@
 """Face boxes drawn on the Boxes page, kept as COCO beside the frames `toon frames` picked:
 `FRAMES/boxes.json`, which `toon cascade train --truth` and `toon mine-crops` read as they read
 a COCO file from any other tool. A frame is in the file once saved, boxes or none: a saved frame
-without a character's box says that character is not in it (a negative for its cascade)."""
+without a character's box says that character is not in it (a negative for its cascade).
+Character names follow `core.names.NAME`, the rule the COCO reader holds every file to."""
 
 from __future__ import annotations
 
 import csv
 import json
-import re
+import shlex
 from pathlib import Path
 
 from cascades.annotate import MANIFEST
+from core.names import NAME
 from dashboard.labels import write_whole
 from model import DEFAULT
 
 BOXES = "boxes.json"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 RESERVED = ("other", "nonface", "unlabelled")  # folder names the model reads otherwise
 MIN_SIDE_PX = 4
 
@@ -56,7 +57,7 @@ def load(folder: Path) -> dict:
 def check_name(name: str) -> str:
     """A character's name as cascades and model folders use it, or ValueError saying why not."""
     name = name.strip().lower()
-    if not NAME.match(name) or name in RESERVED:
+    if not NAME.fullmatch(name) or name in RESERVED:
         raise ValueError(
             f"{name!r}: a character's name is a-z, 0-9, - and _, starts with a letter, "
             f"and is not {', '.join(RESERVED)}"
@@ -129,23 +130,30 @@ def summary(coco: dict) -> dict:
 
 
 def next_commands(folder: Path, coco: dict) -> str:
-    """What to run once the boxes are drawn: a cascade per character, then the model's cast."""
+    """What to run once the boxes are drawn: a cascade per character, then the model's cast.
+    Each command makes the folder it writes (`toon cascade train` its --out's folder), and every
+    path is quoted for the shell, so the lines run as shown, in order."""
+
+    def q(path: Path) -> str:
+        return shlex.quote(str(path))
+
     boxes = folder / BOXES
     cast = sorted(c["name"] for c in coco["categories"])
     out = folder.parent / f"{folder.name}-cascades"
     lines = [
-        f"toon cascade train --character {name} --truth {boxes} --out {out}/{name}.xml "
-        f"--val {boxes} --min-precision 0.6 --min-faces 5"
+        f"toon cascade train --character {name} --truth {q(boxes)} --out {q(out / f'{name}.xml')} "
+        f"--val {q(boxes)} --min-precision 0.6 --min-faces 5"
         for name in cast
     ]
     crops = folder.parent / f"{folder.name}-crops"
     model = folder.parent / f"{folder.name}-model"
     lines += [
-        f"toon mine-crops {boxes} --out {crops} --cascades {out}",
-        f"toon synth faces {crops}/classic --count 2100 --nonfaces 300  # keeps the emotions",
-        f"toon train {crops} --init {DEFAULT} --characters {','.join(cast)} "
+        f"toon mine-crops {q(boxes)} --out {q(crops)} --cascades {q(out)}",
+        f"toon synth faces {q(crops / 'classic')} --count 2100 --nonfaces 300"
+        "  # keeps the emotions",
+        f"toon train {q(crops)} --init {q(DEFAULT)} --characters {','.join(cast)} "
         f"--oversample unlabelled={-(-2400 // max(len(coco['annotations']), 1))} "
-        f"--out {model} --epochs 4",
-        f"toon index EPISODES --warehouse WAREHOUSE --cascades {out} --model {model}",
+        f"--out {q(model)} --epochs 4",
+        f"toon index EPISODES --warehouse WAREHOUSE --cascades {q(out)} --model {q(model)}",
     ]
     return "\n".join(lines)

@@ -154,3 +154,54 @@ def test_a_box_drawn_in_the_browser_lands_in_the_coco_file(
     assert saved["label"] == "bunny"
     got = [saved["left"], saved["top"], saved["width"], saved["height"]]
     assert all(abs(a - b) <= 4 for a, b in zip(got, [100, 100, 100, 80], strict=True)), got
+
+
+def test_the_then_commands_run_as_written(frames: Path, tmp_path: Path) -> None:
+    """The page's "Then" commands, pasted into a shell in order: each `toon cascade train` makes
+    the cascades' folder the next commands read, and paths with a space stay one argument. (The
+    training is made quick by flags added at the end, and its tuning, which takes minutes on so
+    quick a cascade, is left out; the rest of each line is as shown.)"""
+    import csv
+    import shlex
+
+    folder = tmp_path / "my frames"
+    rc, _, err = run_toon(
+        ["frames", str(frames.parent / "ep"), "--out", str(folder), "--every", "0.25"]
+    )
+    assert rc == 0, err
+    with (folder / "frames.csv").open() as f:
+        picked = list(csv.DictReader(f))
+    for pick in picked:  # every face the truth shows at least half of, as a person boxes it
+        with (frames.parent / "ep" / f"{pick['episode']}.truth.csv").open() as f:
+            rows = [r for r in csv.DictReader(f) if r["frame"] == pick["frame"]]
+        drawn = [
+            {
+                "label": r["character"],
+                "left": int(r["x1"]),
+                "top": int(r["y1"]),
+                "width": int(r["x2"]) - int(r["x1"]),
+                "height": int(r["y2"]) - int(r["y1"]),
+            }
+            for r in rows
+            if float(r["visible"]) >= 0.5
+        ]
+        coco = boxes.save_frame(folder, pick["image"], drawn, (640, 360))
+    lines = boxes.next_commands(folder, coco).splitlines()
+    cascades = tmp_path / "my frames-cascades"
+    assert not cascades.exists()
+    quick = ["--stages", "2", "--positives", "200", "--features", "500", "--max-weak", "4"]
+    trains = [line for line in lines if line.startswith("toon cascade train ")]
+    assert len(trains) == len(coco["categories"]) >= 1
+    for line in trains:
+        argv = shlex.split(line)[1:]
+        at = argv.index("--val")
+        del argv[at : at + 2]
+        rc, _, err = run_toon([*argv, *quick, "--negative-every", "1"])
+        assert rc == 0, err
+    assert sorted(p.name for p in cascades.iterdir()) == sorted(
+        f"{c['name']}.{ext}" for c in coco["categories"] for ext in ("json", "xml")
+    )
+    (mine,) = [line for line in lines if line.startswith("toon mine-crops ")]
+    rc, _, err = run_toon(shlex.split(mine)[1:])
+    assert rc == 0, err
+    assert (tmp_path / "my frames-crops").is_dir()
