@@ -137,8 +137,8 @@ def _check_out(path: Path) -> None:
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder}: not a folder, so {path.parent} cannot be made")
     for target, ours, what in (
-        (path, _is_cascade_xml, "a cascade XML"),
-        (settings_path(path), _is_settings_json, "a cascade's settings JSON"),
+        (path, is_cascade_xml, "a cascade XML"),
+        (settings_path(path), is_settings_json, "a cascade's settings JSON"),
     ):
         if target.is_dir():
             raise IsADirectoryError(f"{target}: is a folder, not a file to write")
@@ -154,7 +154,7 @@ def _check_out(path: Path) -> None:
         raise PermissionError(f"{folder}: cannot write here ({exc.strerror})") from None
 
 
-def _is_cascade_xml(path: Path) -> bool:
+def is_cascade_xml(path: Path) -> bool:
     """Whether `path` is an OpenCV cascade (what `write_xml` writes, or OpenCV's own)."""
     try:
         with path.open("rb") as f:
@@ -163,7 +163,7 @@ def _is_cascade_xml(path: Path) -> bool:
         return False
 
 
-def _is_settings_json(path: Path) -> bool:
+def is_settings_json(path: Path) -> bool:
     """Whether `path` is a cascade's settings JSON (a `detect` object, as `settings_document`
     writes it)."""
     try:

@@ -17,7 +17,7 @@ import cv2
 
 from cascades.annotate import write_frames
 from cascades.boost import StageConfig
-from cascades.build import BuildPlan, Tuning, build_cascade
+from cascades.build import BuildPlan, Tuning, build_cascade, is_settings_json
 from cascades.detect import Detector, settings_path
 from cascades.evaluate import eval_frames, score
 from cascades.train import TrainConfig
@@ -86,6 +86,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _tune(args: argparse.Namespace) -> int:
+    settings = settings_path(args.cascade)
+    if settings.exists() and not is_settings_json(settings):
+        raise FileExistsError(
+            f"{settings}: exists and is not a cascade's settings JSON (tuning rewrites it; "
+            "no file of another kind is replaced)"
+        )
     chosen = retune(
         args.cascade,
         character=args.character,

@@ -94,6 +94,8 @@ def load_settings(cascade_path: Path) -> tuple[DetectSettings, dict]:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a cascade's settings (a JSON object with `detect`)")
     try:
         settings = settings_from_json(data.get("detect", {}))
     except ValueError as exc:

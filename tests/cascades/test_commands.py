@@ -306,3 +306,32 @@ def test_train_replaces_a_cascade_pair_it_wrote(
     assert main([*argv, "--out", str(tmp_path / "tom.xml"), *QUICK]) == 0
     assert (tmp_path / "tom.xml").read_bytes() != old
     assert json.loads((tmp_path / "tom.json").read_text())["trained"]["stages"] == 2
+
+
+@pytest.mark.parametrize(
+    ("what", "content", "message"),
+    [
+        ("tune", b'{"my": "data"}\n', "exists and is not a cascade's settings JSON"),
+        ("tune", b"[1, 2]\n", "exists and is not a cascade's settings JSON"),
+        ("eval", b"[1, 2]\n", "not a cascade's settings (a JSON object with `detect`)"),
+    ],
+)
+def test_a_file_of_another_kind_beside_the_cascade_is_left_alone(
+    truth_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    what: str,
+    content: bytes,
+    message: str,
+) -> None:
+    """`tune` rewrites <cascade>.json and `eval` reads it: a JSON there that no training or
+    tuning wrote is refused with one line, byte for byte as it was."""
+    shutil.copy(CASCADES / "tom.xml", tmp_path / "tom.xml")
+    (tmp_path / "tom.json").write_bytes(content)
+    argv = ["cascade", what, "--cascade", str(tmp_path / "tom.xml"), "--character", "tom"]
+    assert main([*argv, "--truth", str(truth_dir), "--frame-step", "96"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"toon: error: {tmp_path / 'tom.json'}: {message}")
+    assert err.count("\n") == 1
+    assert (tmp_path / "tom.json").read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tom.json", "tom.xml"]
