@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cascades.annotate import MANIFEST
 from core.names import NAME
+from core.outputs import is_inside
 from dashboard.labels import write_whole
 from model import DEFAULT
 
@@ -33,6 +34,12 @@ def frame_names(folder: Path) -> list[str]:
             if "image" not in (rows.fieldnames or ()):
                 raise ValueError(f"{manifest}: no `image` column (is it `toon frames` output?)")
             names = [row["image"] for row in rows]
+        for name in names:  # the page opens each: a frame of this folder, nothing elsewhere
+            if not name or Path(name).name != name or not is_inside(folder / name, folder):
+                raise ValueError(
+                    f"{manifest}: image {name!r} is not a file of {folder} (a frame is named by "
+                    "its file name alone)"
+                )
     else:
         names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not names:

@@ -205,3 +205,18 @@ def test_the_then_commands_run_as_written(frames: Path, tmp_path: Path) -> None:
     rc, _, err = run_toon(shlex.split(mine)[1:])
     assert rc == 0, err
     assert (tmp_path / "my frames-crops").is_dir()
+
+
+@pytest.mark.parametrize("image", ["../x.png", "/etc/passwd", "..", "sub/a.png", "", "link.png"])
+def test_a_frame_list_naming_files_elsewhere_is_refused(
+    frames: Path, tmp_path: Path, image: str
+) -> None:
+    """The page opens and saves the frames frames.csv names: only files of its own folder."""
+    folder = copy_of(frames, tmp_path)
+    (folder / "link.png").symlink_to(tmp_path / "x.png")  # out of the folder
+    (folder / "frames.csv").write_text(f"image,episode,frame,time_s,shot\n{image},e,0,0.0,0\n")
+    with pytest.raises(ValueError, match=f"frames.csv: image {re.escape(repr(image))} is not"):
+        boxes.frame_names(folder)
+    with pytest.raises(ValueError, match="is not a file of"):
+        boxes.save_frame(folder, image, [], (640, 360))
+    assert not (folder / boxes.BOXES).exists()
