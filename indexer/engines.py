@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from indexer.faces import FaceClassifier
 from indexer.finder import CascadeSet
 from indexer.pipeline import EpisodePass, PassSettings, run_pass
+from model import check_model_folder
 from synth.frames import Frame, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -31,9 +32,6 @@ ENGINES = ("local", "ray")
 # Times Ray runs an episode again when the worker running it dies; a file that cannot be
 # decoded is a result, not a failure, and is never retried.
 RAY_RETRIES = 3
-# The files `model.store.EmotionModel` reads from a model folder, looked for before TensorFlow
-# loads (6-15 s), so that a mistyped --model is said at once.
-MODEL_FILES = ("model.keras", "model.sha256", "config.json", "classes.json")
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,7 @@ class Indexer:
     def load(cls, model_dir: Path, cascades_dir: Path, settings: PassSettings) -> Indexer:
         """The cascades and the model from their folders; a folder that is not one is said
         before TensorFlow loads (the cascades' own checks come before their proposer's)."""
-        for name in MODEL_FILES:
-            if not (model_dir / name).is_file():
-                raise FileNotFoundError(f"{model_dir}: not a model folder (no {name})")
+        check_model_folder(model_dir)
         cascades = CascadeSet.load(cascades_dir)
 
         from model.store import EmotionModel  # TensorFlow

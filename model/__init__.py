@@ -10,9 +10,20 @@ DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
 ARCHS = ("seed", "toon")
 OPTIMIZERS = ("sgd", "adagrad", "adadelta", "rmsprop", "adam")
 
+# what makes a folder a model folder (model/store.py describes each)
+MODEL_FILES = ("model.keras", "model.sha256", "config.json", "classes.json")
+
 # the file only `toon train` writes into a model folder: an existing --out must hold it (or be
 # empty) before training replaces it, so a person's folder is never emptied
 MODEL_MARKER = "model.sha256"
+
+
+def check_model_folder(folder: Path) -> None:
+    """Raise unless `folder` holds a model's files; cheap, so commands call it before
+    TensorFlow loads."""
+    for name in MODEL_FILES:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder}: not a model folder (no {name})")
 
 
 def check_model_out(out: Path, data: Path) -> None:

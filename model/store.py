@@ -17,7 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model import DEFAULT  # noqa: F401  (where callers have always found it)
+from model import (
+    DEFAULT,  # noqa: F401  (where callers have always found it)
+    check_model_folder,
+)
 from model.backend import keras
 from model.data import OTHER, read_rgb
 
@@ -46,9 +49,7 @@ class EmotionModel:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        for name in ("model.keras", "model.sha256", "config.json", "classes.json"):
-            if not (folder / name).is_file():
-                raise FileNotFoundError(f"{folder}: not a model folder (no {name})")
+        check_model_folder(folder)
         try:
             self.config = json.loads((folder / "config.json").read_text())
             names = json.loads((folder / "classes.json").read_text())
