@@ -19,7 +19,13 @@ import unicodedata
 # A character, category or class name: it names a folder, a cascade file and a model class.
 # Lower case so two spellings of one character cannot be two folders on a case-blind disk.
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-NAME_RULE = "a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-'"
+# Folder names the model reads otherwise (not a face, no emotion named): a category so named
+# would slip its faces into another class.
+RESERVED = ("other", "nonface", "unlabelled")
+NAME_RULE = (
+    "a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-', and not "
+    + ", ".join(RESERVED)
+)
 
 # An episode id: made from a file's name, so it keeps any alphabet (`été` stays readable), but it
 # is one path component all the same: letters or digits first, then letters, digits, '.', '_', '-'.
@@ -36,7 +42,7 @@ def check_name(name: object, *, what: str, source: object = None) -> str:
         source: the file it came from, named first in the message.
     """
     where = f"{source}: " if source is not None else ""
-    if not isinstance(name, str) or not NAME.fullmatch(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name) or name in RESERVED:
         raise ValueError(f"{where}{what} name {name!r} is not allowed ({NAME_RULE})")
     return name
 

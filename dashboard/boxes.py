@@ -12,14 +12,13 @@ import shlex
 from pathlib import Path
 
 from cascades.annotate import MANIFEST
-from core.names import NAME
+from core.names import NAME, RESERVED
 from core.outputs import is_inside
 from dashboard.labels import write_whole
 from model import DEFAULT
 
 BOXES = "boxes.json"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-RESERVED = ("other", "nonface", "unlabelled")  # folder names the model reads otherwise
 MIN_SIDE_PX = 4
 
 

@@ -20,7 +20,10 @@ from toon.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TOM = ROOT / "cascades" / "tom.xml"
-RULE = "is not allowed (a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-')"
+RULE = (
+    "is not allowed (a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-', "
+    "and not other, nonface, unlabelled)"
+)
 OUTSIDE = "lies outside the annotation file's folder"
 
 
@@ -134,6 +137,7 @@ def refused(argv: list[str], root: Path, capsys: pytest.CaptureFixture) -> str:
         (None, "None"),
         ("Tom/../..", "'tom/../..'"),  # lower-cased first, as every category name is
         (".hidden", "'.hidden'"),
+        ("nonface", "'nonface'"),  # its faces would teach the model "not a face"
     ],
 )
 @pytest.mark.parametrize("command", ["mine-crops", "cascade train", "cascade eval"])
