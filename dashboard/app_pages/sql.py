@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -49,29 +51,37 @@ st.caption(
 )
 example = st.selectbox("Examples that teach the schema", list(EXAMPLES))
 sql = st.text_area("Query", value=EXAMPLES[example], height=160, key=f"sql-{example}")
-RESULT = "sql_result"  # the last query's outcome, kept across reruns (a download is one)
+# The last query's outcome, kept across reruns: its refusal, or the key of its rows on the
+# server's shelf of results (a closed browser's session lingers; the rows must not).
+RESULT = "sql_result"
+shelf = resources.sql_results()
 if st.button("Run", type="primary", icon=":material/play_arrow:"):
     try:
         # apart: a query that builds gigabytes fails in its own process, not the server's
         path = snapshot_path(resources.settings().warehouse)
-        st.session_state[RESULT] = run_sql_apart(path, sql)
+        st.session_state[RESULT] = shelf.put(run_sql_apart(path, sql))
     except SandboxError as exc:
-        st.session_state[RESULT] = exc
+        st.session_state[RESULT] = SandboxError(str(exc))  # without the frames that raised it
 outcome = st.session_state.get(RESULT)
 if isinstance(outcome, SandboxError):
     st.error(f"Refused: {outcome}")
+elif outcome is not None and (result := shelf.get(outcome)) is None:
+    st.info(resources.DROPPED)
 elif outcome is not None:
-    table = pd.DataFrame.from_records(outcome.to_records(), columns=list(outcome.columns))
-    note = f"{len(table):,} rows in {outcome.seconds * 1000:.0f} ms"
-    if outcome.truncated:
+    table = pd.DataFrame.from_records(result.to_records(), columns=list(result.columns))
+    note = f"{len(table):,} rows in {result.seconds * 1000:.0f} ms"
+    if result.truncated:
         note += " (more exist: add a LIMIT or narrow the query)"
     st.caption(note)
     st.dataframe(table, hide_index=True)
     st.download_button(
         "Download CSV",
-        data=table.to_csv(index=False),
+        # made on click: a CSV made now would be kept by its session (a closed browser's too)
+        data=functools.partial(resources.result_csv, outcome),
         file_name="query.csv",
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
     )
+    del table, result
+resources.release_memory_soon()

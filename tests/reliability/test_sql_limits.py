@@ -147,3 +147,24 @@ def test_an_episode_without_faces_is_never_recommended(shelf: Path) -> None:
         "",
         "toon: error: episode 'ep2' has no faces, so no mix of emotions to compare with others\n",
     )
+
+
+def test_the_sql_pages_shelf_keeps_the_newest_results_within_its_budget(shelf: Path) -> None:
+    """The dashboard keeps results for the whole server, not per session (a closed browser's
+    session lingers): the newest within the budget, never dropping the one just put."""
+    from dashboard.resources import DROPPED, ResultShelf, python_bytes
+    from warehouse.reader import snapshot_path
+    from warehouse.sandbox import run_sql
+
+    big = run_sql(snapshot_path(shelf), "SELECT repeat('x', 6000) AS s FROM range(1000)")
+    small = run_sql(snapshot_path(shelf), "SELECT 42 AS answer")
+    room = ResultShelf(max_bytes=python_bytes(big.rows) + 2**16, max_results=3)
+    first, second = room.put(big), room.put(small)
+    assert (room.get(first), room.get(second), len(room)) == (big, small, 2)
+    third = room.put(big)  # over the budget: the least recently read goes
+    assert (room.get(first), room.get(second), room.get(third)) == (None, small, big)
+    keys = [room.put(small) for _ in range(3)]  # over the count: the oldest go
+    assert [room.get(key) for key in [second, third, *keys]] == [None, None, small, small, small]
+    alone = ResultShelf(max_bytes=1, max_results=1)
+    assert alone.get(alone.put(big)) == big  # the newest is kept whatever its size
+    assert DROPPED == "This result was dropped to make room for newer ones: run the query again."
