@@ -19,14 +19,6 @@ from warehouse import reader, vectors
 REWRITES = 1000
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_episodes: Path) -> Path:
-    wh = tmp_path_factory.mktemp("indexed") / "wh"
-    rc, _, err = run_toon(["index", str(tiny_episodes), "--warehouse", str(wh)])
-    assert rc == 0, err
-    return wh
-
-
 @pytest.fixture
 def copy(indexed: Path, tmp_path: Path) -> Path:
     """A copy of the indexed warehouse the test may damage."""

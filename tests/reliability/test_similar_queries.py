@@ -20,14 +20,6 @@ from tests.conftest import ROOT, run_toon
 from warehouse import reader
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory: pytest.TempPathFactory, tiny_episodes: Path) -> Path:
-    wh = tmp_path_factory.mktemp("indexed") / "wh"
-    rc, _, err = run_toon(["index", str(tiny_episodes), "--warehouse", str(wh)])
-    assert rc == 0, err
-    return wh
-
-
 def png(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, "PNG")
