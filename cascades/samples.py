@@ -28,7 +28,7 @@ from cascades.channel import Channel
 from core.names import check_name
 from core.outputs import is_inside
 from synth.detections import xywh_to_xyxy
-from synth.frames import Frame, VideoInfo, probe, read_frames
+from synth.frames import Frame, VideoInfo, check_regular, probe, read_frames
 from synth.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -138,7 +138,7 @@ def _image_of(path: Path, name: str, where: str, allow_outside_images: bool) -> 
     """
     try:
         image = (path.parent / name).resolve()
-    except (OSError, ValueError) as exc:  # a NUL byte, a link loop
+    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a link loop (< 3.13)
         raise ValueError(f"{path}{where}: image {name!r} cannot be a path ({exc})") from None
     if not allow_outside_images and not is_inside(image, path.parent):
         raise ValueError(
@@ -241,8 +241,7 @@ def frames_from_truth(
 
 
 def _read_image(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such image")
+    check_regular(path, what="an image")  # a pipe would block the decoder; a folder is no image
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
         raise ValueError(f"{path}: cannot decode image (corrupt or not an image)")

@@ -21,8 +21,9 @@ from pathlib import Path
 
 
 def is_inside(path: Path, root: Path) -> bool:
-    """Whether `path` is `root` or lies under it, after following links."""
-    return Path(path).resolve().is_relative_to(Path(root).resolve())
+    """Whether `path` is `root` or lies under it, after following links (a link that leads
+    nowhere, or round in a loop, is taken where it stands; never raises)."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def check_output_folder(out: Path, *, marker: str, what: str, inputs: Sequence[Path] = ()) -> None:

@@ -84,7 +84,7 @@ def _target(path: Path) -> Path:
         return located(path)
 
 
-def check_regular(path: Path) -> None:
+def check_regular(path: Path, what: str = "a video file") -> None:
     """FileNotFoundError, ValueError or OSError, each naming `path` and why, unless `path` is a
     regular file; never blocks (a pipe named like a video is refused from its metadata, not
     opened)."""
@@ -97,11 +97,11 @@ def check_regular(path: Path) -> None:
         raise FileNotFoundError(f"{path}: no such file") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise ValueError(f"{path}: not a video file (a loop of symbolic links)") from None
+            raise ValueError(f"{path}: not {what} (a loop of symbolic links)") from None
         raise OSError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not stat.S_ISREG(mode):
         kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
-        raise ValueError(f"{path}: not a video file ({kind})")
+        raise ValueError(f"{path}: not {what} ({kind})")
 
 
 def _open(path: Path) -> cv2.VideoCapture:

@@ -301,3 +301,40 @@ def test_clipping_is_said_once_per_file_with_its_count(
         f"{boxes}: 3 boxes within a pixel past the frame edge were clipped to it"
     ]
     assert json.loads(out)["faces"] == 4
+
+
+def _loop(job: Path) -> None:
+    (job / "loop.png").symlink_to(job / "loop.png")
+
+
+def _pipe(job: Path) -> None:
+    os.mkfifo(job / "loop.png")
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_loop, "cannot be a path"),  # Path.resolve raises RuntimeError on 3.11
+        (_pipe, "not an image (a pipe)"),  # the decoder would wait on it for ever
+    ],
+    ids=["link loop", "pipe"],
+)
+@pytest.mark.parametrize("command", ["mine-crops", "cascade eval"])
+def test_an_image_that_is_a_loop_or_a_pipe_is_one_line(
+    job: Path, capsys: pytest.CaptureFixture, make: Callable[[Path], None], expected: str,
+    command: str,
+) -> None:  # fmt: skip
+    make(job)
+    boxes = job / "boxes.json"
+    boxes.write_text(json.dumps(coco(file_name="loop.png")))
+    err = refused(COMMANDS[command](boxes, job.parent), job.parent, capsys)
+    assert err.startswith("toon: error: ") and expected in err and "loop.png" in err
+
+
+def test_train_into_a_link_loop_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    picture(tmp_path / "faces" / "happy" / "a.png")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    err = refused(
+        ["train", str(tmp_path / "faces"), "--out", str(tmp_path / "loop")], tmp_path, capsys
+    )
+    assert err.startswith(f"toon: error: {tmp_path / 'loop'}: ")
