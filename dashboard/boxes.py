@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 
 from cascades.annotate import MANIFEST
-from core.names import NAME, RESERVED
+from core import names as core_names
 from core.outputs import is_inside
 from dashboard.labels import write_whole
 from model import DEFAULT
@@ -62,13 +62,7 @@ def load(folder: Path) -> dict:
 
 def check_name(name: str) -> str:
     """A character's name as cascades and model folders use it, or ValueError saying why not."""
-    name = name.strip().lower()
-    if not NAME.fullmatch(name) or name in RESERVED:
-        raise ValueError(
-            f"{name!r}: a character's name is a-z, 0-9, - and _, starts with a letter, "
-            f"and is not {', '.join(RESERVED)}"
-        )
-    return name
+    return core_names.check_name(name.strip().lower(), what="character")
 
 
 def boxes_of(coco: dict, image: str) -> list[dict]:

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.files import sha256
 from core.names import episode_slug
 from indexer.engines import (
     Analysis,
@@ -112,11 +113,6 @@ def _new_id(path: Path, sha: str, taken: set[str]) -> str:
     return stem if stem not in taken else f"{stem}-{sha[:8]}"
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def library_videos(paths: list[Path]) -> list[Path]:
     """Every entry under `paths` that is or asks to be a video, for `index_library`; raises
     (before anything is loaded) when there is nothing at all to index: every path is missing,
@@ -184,7 +180,7 @@ def _plan(
             # the decoder opens it before a byte is hashed: a pipe is refused from its metadata,
             # and a file that is no video (20 GB of zeros named .mp4) costs one look at its header
             probe(path)
-            sha = _sha256(path)
+            sha = sha256(path)
             path = path.resolve(strict=True)  # a file is known by where it is, not by a link
         except (ValueError, OSError, RuntimeError) as exc:  # gone, a loop, a pipe, no video
             mine = next((k for k in known if k.path == str(path)), None)

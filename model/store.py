@@ -10,13 +10,13 @@ MODEL_DIR/model.sha256    checksum of model.keras
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from core.files import sha256
 from model import (
     DEFAULT,  # noqa: F401  (where callers have always found it)
     check_model_folder,
@@ -25,11 +25,6 @@ from model.backend import keras
 from model.data import OTHER, read_rgb
 
 BATCH = 256
-
-
-def sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)

@@ -215,11 +215,7 @@ def recommend_mood(
     characters or over one. An episode with no faces (of that character) is never among them."""
     check_emotion(emotion)
     if character is not None:
-        known = [r[0] for r in con.execute("SELECT DISTINCT character FROM faces").fetchall()]
-        if character not in known:
-            raise ValueError(
-                f"no character {character!r} in the warehouse (has: {', '.join(sorted(known))})"
-            )
+        check_character(con, character)
     rows = [
         r
         for r in rank(con, emotion, "character-episode" if character else "episode")

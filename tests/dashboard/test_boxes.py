@@ -81,9 +81,9 @@ def test_saving_boxes_clips_names_and_replaces(frames: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize(
     ("label", "image", "message"),
     [
-        ("other", None, "is not other, nonface, unlabelled"),
-        ("", None, "a character's name is a-z"),
-        ("two words", None, "a character's name is a-z"),
+        ("other", None, "and not other, nonface, unlabelled"),
+        ("", None, "character name '' is not allowed"),
+        ("two words", None, "character name 'two words' is not allowed"),
         ("bunny", "elsewhere.png", "not one of the frames"),
     ],
 )

@@ -333,7 +333,8 @@ def test_an_episode_without_faces_is_never_recommended(tmp_path: Path) -> None:
             10,
             None,
             pytest.raises(
-                ValueError, match=r"^no character 'spike' in the warehouse \(has: jerry, tom\)$"
+                ValueError,
+                match=r"^no faces of character 'spike' in the warehouse \(has: jerry, tom\)$",
             ),
         ),
     ],
