@@ -22,6 +22,7 @@ Character and emotion names come from the source's files, so each passes
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -113,6 +114,21 @@ def mine_crops(
     return counts
 
 
+def _crop_stem(image: Path, root: Path) -> str:
+    """A name for an annotated image's crops, one per image: its path under the annotation
+    file's folder with `__` for `/` (train/001.png and val/001.png are two images), or, for an
+    image outside it, its name and a hash of its path.
+
+    Example:
+        >>> _crop_stem(Path("/job/train/001.png"), Path("/job"))
+        'train__001'
+    """
+    try:
+        return "__".join(image.relative_to(root.resolve()).with_suffix("").parts)
+    except ValueError:  # outside, read with --allow-outside-images
+        return f"{image.stem}-{hashlib.sha256(str(image).encode()).hexdigest()[:8]}"
+
+
 def _mine(
     source: Path,
     out: Path,
@@ -194,11 +210,12 @@ def _from_boxes(
     rng = np.random.default_rng([seed, *annotations.name.encode()])
     boxed = boxes_by_character(annotations, allow_outside_images=allow_outside_images)
     for image, bgr, boxes, hidden in boxed:
+        stem = _crop_stem(image, annotations.parent)
         every = np.concatenate([hidden, *boxes.values()])
         for character, xyxy in boxes.items():  # names `check_name` passed
             jittered = _jitter(xyxy, rng) if len(xyxy) else xyxy
             for k, rgb in enumerate(crops(bgr, jittered, size, scale=1.0)):
-                _write(out, f"{character}/{UNLABELLED}/{image.stem}-{k}.png", rgb)
+                _write(out, f"{character}/{UNLABELLED}/{stem}-{k}.png", rgb)
                 key = f"{character}/{UNLABELLED}"
                 counts[key] = counts.get(key, 0) + 1
         # a list boxes one character only: a detection beside its boxes may be another's face
@@ -206,7 +223,7 @@ def _from_boxes(
         if len(found) and len(every):
             found = found[_apart(found, every)]
         for k, rgb in enumerate(crops(bgr, found, size)):
-            _write(out, f"{NONFACE}/{image.stem}-fp{k}.png", rgb)
+            _write(out, f"{NONFACE}/{stem}-fp{k}.png", rgb)
             counts[NONFACE] = counts.get(NONFACE, 0) + 1
         if on_item:
             on_item()
