@@ -152,7 +152,7 @@ def test_an_episode_without_faces_is_never_recommended(shelf: Path) -> None:
 def test_the_sql_pages_shelf_keeps_the_newest_results_within_its_budget(shelf: Path) -> None:
     """The dashboard keeps results for the whole server, not per session (a closed browser's
     session lingers): the newest within the budget, never dropping the one just put."""
-    from dashboard.resources import DROPPED, ResultShelf, python_bytes
+    from dashboard.resources import ResultShelf, python_bytes
     from warehouse.reader import snapshot_path
     from warehouse.sandbox import run_sql
 
@@ -167,4 +167,3 @@ def test_the_sql_pages_shelf_keeps_the_newest_results_within_its_budget(shelf: P
     assert [room.get(key) for key in [second, third, *keys]] == [None, None, small, small, small]
     alone = ResultShelf(max_bytes=1, max_results=1)
     assert alone.get(alone.put(big)) == big  # the newest is kept whatever its size
-    assert DROPPED == "This result was dropped to make room for newer ones: run the query again."
