@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from core.names import check_name
 from indexer.engines import ENGINES
 from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
@@ -241,7 +242,15 @@ def _references(args: argparse.Namespace) -> int:
 def _proposer_train(args: argparse.Namespace) -> int:
     from indexer.proposals import train_proposer
 
-    characters = tuple(sorted({c.strip() for c in args.characters.split(",") if c.strip()}))
+    characters = tuple(
+        sorted(
+            {
+                check_name(c.strip(), what="character")
+                for c in args.characters.split(",")
+                if c.strip()
+            }
+        )
+    )
     if not characters:
         raise ValueError("--characters: name at least one character")
     trained = train_proposer(

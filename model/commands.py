@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from core.names import check_name
 from model import ARCHS, OPTIMIZERS, check_model_out
 from model.data import SPLIT_SEED
 from synth.argtypes import at_least
@@ -19,10 +20,15 @@ def _classes(text: str) -> tuple[str, ...]:
 
 
 def _names(text: str) -> tuple[str, ...]:
+    """Character names: they name the model's classes and, later, folders of references and
+    labels, so they follow the one name rule from the start."""
     names = tuple(c.strip() for c in text.split(",") if c.strip())
     if not names or len(set(names)) != len(names):
         raise argparse.ArgumentTypeError(f"needs one or more distinct names, got {text!r}")
-    return names
+    try:
+        return tuple(check_name(n, what="character") for n in names)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _oversample(text: str) -> tuple[str, int]:

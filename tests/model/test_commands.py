@@ -343,7 +343,8 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
     } | {"other": len(list((faces_dir / "nonface").rglob("*.png")))}
     for args, message in [
         (["--characters", "cat,dog"], "no images of dog (a character's images sit under a folder"),
-        (["--characters", "cat,other"], "--characters needs distinct names other than other"),
+        (["--characters", "cat,other"], "character name 'other' is not allowed"),
+        (["--characters", "Bugs Bunny"], "character name 'Bugs Bunny' is not allowed"),
         (["--characters", "cat,cat"], "needs one or more distinct names, got 'cat,cat'"),
         (["--characters", "cat,mouse", "--arch", "seed"], "--characters needs --arch toon"),
     ]:
