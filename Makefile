@@ -12,7 +12,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root; elsewhere sudo asks for it
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install demo test lint gpu clean cascades weights
+.PHONY: install demo test lint docs gpu clean cascades weights
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ test: install $(CHROMIUM)
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# docs/cli.md, the command reference, generated from the parsers (a test says when it is stale)
+docs: install
+	$(BIN)/python -m toon.reference docs/cli.md
 
 # Real pictures without faces (terrain textures, wallpapers, landscapes) for the model's `other`
 # and the cascades' negatives, and a held-out clip for bench/phantoms.py. The packages and files
@@ -121,11 +126,11 @@ cascades: install
 	rm -rf data/bg-train && mkdir -p data/bg-train
 	ls $(abspath $(NONFACES))/train/frames/*.jpg | awk 'NR % 5 == 0' | xargs -I{} ln -s {} data/bg-train/
 	$(BIN)/toon cascade train --character tom --truth $(CASCADE_DATA)-mix-train --backgrounds data/bg-train \
-		--out cascades/tom.xml --val $(CASCADE_DATA)-mix-val --val-frame-step 8 --min-precision 0.8
-	$(BIN)/toon cascade train --character jerry --truth $(CASCADE_DATA)-train --out cascades/jerry.xml \
+		--out cascades/weights/default/tom.xml --val $(CASCADE_DATA)-mix-val --val-frame-step 8 --min-precision 0.8
+	$(BIN)/toon cascade train --character jerry --truth $(CASCADE_DATA)-train --out cascades/weights/default/jerry.xml \
 		--val $(CASCADE_DATA)-val
 	$(BIN)/toon proposer train --truth $(CASCADE_DATA)-train --truth $(CASCADE_DATA)-train-worn \
-		--out cascades --characters tom,jerry
+		--out cascades/weights/default --characters tom,jerry
 
 # The shipped emotion model (on 2 cores: about an hour for the base, then the fine-tune): a model
 # of colour faces, non-faces and the emoji show's round faces (seeds 1, 21) and sketches (seeds 2,

@@ -38,8 +38,8 @@ def main() -> None:
 
     import cv2
 
-    from indexer.finder import CascadeSet
-    from synth.frames import read_frames
+    from cascades.finder import CascadeSet
+    from core.video import read_frames
 
     cascades = CascadeSet.load()
     frames = [f.bgr for f in read_frames(args.video, sample_fps=args.sample_fps)][: args.frames]
@@ -88,7 +88,7 @@ _OWN = threading.local()
 def _own_detect(bgr: np.ndarray) -> np.ndarray:
     """The shipped cascades' boxes, with cascades loaded once per thread: a CascadeClassifier
     is not safe to share between threads."""
-    from indexer.finder import CascadeSet
+    from cascades.finder import CascadeSet
 
     if not hasattr(_OWN, "cascades"):
         _OWN.cascades = CascadeSet.load()

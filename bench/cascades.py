@@ -49,7 +49,12 @@ def main() -> None:
             2,
         )
         for character in ("tom", "jerry"):
-            cascades = [(f"cascades/{character}.xml", ROOT / "cascades" / f"{character}.xml")]
+            cascades = [
+                (
+                    f"cascades/weights/default/{character}.xml",
+                    ROOT / "cascades" / "weights" / "default" / f"{character}.xml",
+                )
+            ]
             if not args.no_stock:
                 cascades.append(("stock frontalface_default", STOCK))
             for name, cascade in cascades:

@@ -28,14 +28,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
-from synth import EMOTIONS as SYNTH_EMOTIONS  # noqa: E402
+from core.vocabulary import EMOTIONS as ALL_EMOTIONS  # noqa: E402
 from synth.facesets import face_crop  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_results  # noqa: E402
 from warehouse import queries, reader  # noqa: E402
 
 K = 10
 VIEWPORT = {"width": 1400, "height": 1000}
-EMOTIONS = SYNTH_EMOTIONS[:6]  # the sketches cycle through these (neutral left out)
+EMOTIONS = ALL_EMOTIONS[:6]  # the sketches cycle through these (neutral left out)
 
 
 def sketches(folder: Path, n: int) -> list[Path]:

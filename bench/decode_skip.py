@@ -1,5 +1,5 @@
 """What decoding only what the pass looks at would buy: OpenCV's grab/retrieve (what
-`synth.frames` does: every frame decoded, only sampled ones converted) against PyAV with the
+`core.video` does: every frame decoded, only sampled ones converted) against PyAV with the
 decoder's `skip_frame` at DEFAULT, NONREF (skip frames nothing refers to) and NONKEY (key frames
 only), each converting the frames a `--sample-fps` pass would keep.
 
@@ -23,7 +23,7 @@ sys.path[0] = str(ROOT)
 
 
 def opencv(path: Path, sample_fps: float) -> dict:
-    from synth.frames import read_frames
+    from core.video import read_frames
 
     t = time.perf_counter()
     stream = read_frames(path, sample_fps=sample_fps)
@@ -34,7 +34,7 @@ def opencv(path: Path, sample_fps: float) -> dict:
 def pyav(path: Path, sample_fps: float, skip: str) -> dict:
     import av
 
-    from synth.frames import next_sample_time
+    from core.video import next_sample_time
 
     t = time.perf_counter()
     decoded, times, due = 0, [], 0.0
@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("videos", nargs="+", type=Path)
     ap.add_argument("--sample-fps", type=float, default=1.5)
     args = ap.parse_args()
-    from synth.frames import count_frames, probe
+    from core.video import count_frames, probe
 
     for path in args.videos:
         video_s = count_frames(path)[1] + 1 / probe(path).fps

@@ -37,7 +37,7 @@ CONFIGS = {
 
 def happiest(con, truth_dir: Path) -> tuple[str, str]:  # noqa: ANN001
     """(the warehouse's happiest character, the truth's), by share of screen time."""
-    from synth.truth import DONT_CARE_VISIBLE, read_truth
+    from core.truth import DONT_CARE_VISIBLE, read_truth
     from warehouse.queries import rank
 
     stored = rank(con, "happy", "character")[0]["character"]
@@ -66,8 +66,8 @@ def main() -> None:
 
     import duckdb
 
+    from cascades.finder import SHIPPED
     from indexer.evaluate import evaluate_warehouse
-    from indexer.finder import SHIPPED
     from indexer.library import Indexer, index_library
     from indexer.pipeline import PassSettings
     from model.store import DEFAULT

@@ -32,7 +32,7 @@ from bench.common import toon  # noqa: E402
 
 
 def decode_only(videos: list[Path]) -> float:
-    from synth.frames import read_frames
+    from core.video import read_frames
 
     t = time.perf_counter()
     for v in videos:
@@ -42,7 +42,7 @@ def decode_only(videos: list[Path]) -> float:
 
 
 def indexer_pass(videos: list[Path], out: Path) -> tuple[float, dict]:
-    from indexer.finder import SHIPPED
+    from cascades.finder import SHIPPED
     from indexer.library import Indexer, index_library
     from indexer.pipeline import PassSettings
     from model.store import DEFAULT
@@ -64,10 +64,10 @@ def method_pass(videos: list[Path]) -> tuple[float, int]:
     import numpy as np
 
     from cascades.detect import Detector
+    from cascades.finder import CascadeSet
+    from core.video import read_frames
     from indexer.faces import crops
-    from indexer.finder import CascadeSet
     from model.store import DEFAULT, EmotionModel
-    from synth.frames import read_frames
 
     shipped = CascadeSet.load()
     detectors = [
@@ -111,7 +111,7 @@ def main() -> None:
                 str(args.seed),
                 "--json",
             )
-        from synth.frames import count_frames, find_videos, probe
+        from core.video import count_frames, find_videos, probe
 
         videos = find_videos([folder])
         video_s = 0.0

@@ -66,7 +66,7 @@ def variant(cascades, spec: str):  # noqa: ANN001, ANN201
 
 def _proposer_variant(cascades, spec: str, kv: str):  # noqa: ANN001, ANN202
     """`proposer:off` drops the folder's proposer; `proposer:threshold=0.5` moves its cut."""
-    from model.proposer import Proposer
+    from cascades.proposer import Proposer
 
     if cascades.proposer is None:
         sys.exit(f"--detect {spec!r}: {cascades.folder} holds no proposer")
@@ -85,9 +85,9 @@ def sampling_ceiling(folder: Path, sample_fps: float) -> dict:
     """Spearman of every emotion's share when the sampled frames' truth is what is stored."""
     import numpy as np
 
+    from core.truth import DONT_CARE_VISIBLE, read_truth
+    from core.video import count_frames, probe, sampled_indices
     from indexer.evaluate import StoredFaces, score
-    from synth.frames import count_frames, probe, sampled_indices
-    from synth.truth import DONT_CARE_VISIBLE, read_truth
 
     episodes = []
     for truth_path in sorted(folder.glob("*.truth.csv")):
@@ -133,8 +133,8 @@ def main() -> None:
 
     import duckdb
 
+    from cascades.finder import SHIPPED
     from indexer.evaluate import evaluate_warehouse
-    from indexer.finder import SHIPPED
     from indexer.library import Indexer, index_library
     from indexer.pipeline import PassSettings
     from model.store import DEFAULT

@@ -3,7 +3,7 @@
 Every sampled frame of the clip shows a real picture with no face in it, so every face found is a
 phantom. Three figures, one per stage of the pass:
 
-- cascades alone: the shipped cascade set (`indexer.finder.CascadeSet`) on every frame sampled
+- cascades alone: the shipped cascade set (`cascades.finder.CascadeSet`) on every frame sampled
   at 1 a second (each picture once): the share of frames where any cascade fires, and boxes
   per frame;
 - the character head's verdict on those boxes (cropped as the indexer crops them): the share it
@@ -40,10 +40,10 @@ def cascades_and_head(clips: list[Path], model_dir: Path, cascades_dir: Path) ->
     """(a) the cascades alone on every sampled frame, (b) the character head on their boxes."""
     import numpy as np
 
+    from cascades.finder import CascadeSet
+    from core.video import read_frames
     from indexer.faces import FaceClassifier, crops
-    from indexer.finder import CascadeSet
     from model.store import EmotionModel
-    from synth.frames import read_frames
 
     cascades = CascadeSet.load(cascades_dir)
     classifier = FaceClassifier(EmotionModel(model_dir))
@@ -158,9 +158,9 @@ def _pictures(clips: list[Path]) -> list[str]:
 
 
 def main() -> None:
-    from indexer.finder import SHIPPED
+    from cascades.finder import SHIPPED
+    from core.video import find_videos
     from model.store import DEFAULT
-    from synth.frames import find_videos
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", type=Path, default=ROOT / "data" / "nonfaces" / "heldout")

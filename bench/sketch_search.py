@@ -25,8 +25,8 @@ def truth_emotions(con, truth_dir: Path) -> dict[int, str]:  # noqa: ANN001
     """face_id -> the truth's emotion, for faces that overlap a truth face (IoU >= 0.5)."""
     import numpy as np
 
-    from synth.detections import iou
-    from synth.truth import read_truth
+    from core.detections import iou
+    from core.truth import read_truth
 
     out: dict[int, str] = {}
     for (episode_id,) in con.execute(

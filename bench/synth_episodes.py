@@ -20,8 +20,8 @@ from pathlib import Path
 
 import cv2
 
+from core.truth import read_truth
 from synth import CHARACTERS, EMOTIONS
-from synth.truth import read_truth
 
 
 def decoded_frames(path: Path) -> int:

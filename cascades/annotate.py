@@ -23,7 +23,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synth.frames import Frame, probe, read_frames
+from core.video import Frame, probe, read_frames
 
 THUMB_WH = (64, 36)  # cut detection compares frames at this size: fast, blind to grain
 # Mean change of the thumbnail, in grey levels (0-255), that marks a cut rather than motion: on

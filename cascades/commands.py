@@ -20,10 +20,13 @@ from cascades.boost import StageConfig
 from cascades.build import BuildPlan, Tuning, build_cascade, is_settings_json
 from cascades.detect import Detector, settings_path
 from cascades.evaluate import eval_frames, score
+from cascades.proposer import TrainSettings
+from cascades.proposer_train import FRAME_STEP
 from cascades.train import TrainConfig
 from cascades.tune import TuneGoals, retune
-from synth.argtypes import at_least
-from synth.frames import find_videos
+from core.argtypes import at_least
+from core.names import check_name
+from core.video import find_videos
 
 POSITIVE = at_least(1)
 
@@ -177,6 +180,39 @@ def _tuning_goals(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _proposer_train(args: argparse.Namespace) -> int:
+    from cascades.proposer_train import train_proposer
+
+    characters = tuple(
+        sorted(
+            {
+                check_name(c.strip(), what="character")
+                for c in args.characters.split(",")
+                if c.strip()
+            }
+        )
+    )
+    if not characters:
+        raise ValueError("--characters: name at least one character")
+    trained = train_proposer(
+        args.truth,
+        args.out,
+        characters,
+        frame_step=args.frame_step,
+        settings=TrainSettings(epochs=args.epochs, seed=args.seed, min_steps=args.min_steps),
+        say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
+        allow_outside_images=args.allow_outside_images,
+    )
+    if args.json:
+        print(json.dumps({"out": str(args.out), "characters": list(characters)} | trained))
+    else:
+        print(
+            f"proposer for {', '.join(characters)} -> {args.out} "
+            f"({trained['frames']} frames, {trained['faces']} faces, {trained['train_seconds']} s)"
+        )
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     fr = sub.add_parser(
         "frames",
@@ -284,3 +320,51 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threads", type=POSITIVE, default=1, help="OpenCV threads (1: per-core speed)"
     )
     ev.set_defaults(func=_eval)
+
+    pr = sub.add_parser("proposer", help="the learned face proposer beside the cascades")
+    prs = pr.add_subparsers(dest="proposer_command", required=True, metavar="COMMAND")
+    pt = prs.add_parser(
+        "train",
+        help="train the learned face proposer from face boxes, into a cascade folder",
+        description="Train the small network that proposes faces over a whole downscaled "
+        "frame, beside the per-character cascades (it finds faces they miss; the model's "
+        "character head judges every box). Learns from the boxes `toon cascade train --truth` "
+        "reads: a folder of episodes with truth, a COCO .json or an opencv_annotation list "
+        "(repeat --truth to mix them, e.g. clean episodes and their old transfers). Writes "
+        "OUT/proposer.keras and OUT/proposer.json; `toon index --cascades OUT` then uses it.",
+    )
+    pt.add_argument(
+        "--truth", required=True, type=Path, action="append", metavar="SRC", help="face boxes"
+    )
+    pt.add_argument("--out", required=True, type=Path, help="cascade folder to write into")
+    pt.add_argument("--characters", required=True, help="comma-separated, e.g. tom,jerry")
+    pt.add_argument(
+        "--frame-step",
+        type=at_least(1),
+        default=FRAME_STEP,
+        help=f"every Nth frame of episodes ({FRAME_STEP})",
+    )
+    pt.add_argument(
+        "--epochs",
+        type=at_least(1),
+        default=TrainSettings().epochs,
+        help=f"passes over the frames ({TrainSettings().epochs})",
+    )
+    pt.add_argument(
+        "--min-steps",
+        type=at_least(0),
+        default=TrainSettings().min_steps,
+        help="more passes over few frames until the training takes at least this many batches "
+        f"({TrainSettings().min_steps}; 0: exactly --epochs)",
+    )
+    pt.add_argument(
+        "--seed", type=at_least(0), default=TrainSettings().seed, help=f"({TrainSettings().seed})"
+    )
+    pt.add_argument(
+        "--allow-outside-images",
+        action="store_true",
+        help="read images a COCO file or annotation list names outside its own folder "
+        "(refused by default)",
+    )
+    pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
+    pt.set_defaults(func=_proposer_train)

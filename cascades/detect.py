@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from cascades.channel import Channel
-from synth.detections import xywh_to_xyxy, xyxy_to_xywh
+from core.detections import xywh_to_xyxy, xyxy_to_xywh
 
 GROUP_EPS = 0.2  # how far apart windows may lie and still group: detectMultiScale's own value
 
@@ -117,7 +117,7 @@ class Detector:
     """One character's cascade, ready to run on frames.
 
     Example:
-        >>> det = Detector(Path("cascades/tom.xml"))
+        >>> det = Detector(Path("cascades/weights/default/tom.xml"))
         >>> boxes = det.detect(gray_frame)  # (N, 4) xyxy in frame pixels
     """
 

@@ -18,8 +18,8 @@ import numpy as np
 
 from cascades.detect import Detector, DetectSettings, group_windows, windows_to_boxes
 from cascades.samples import boxes_by_character, truth_frames
-from synth.detections import iou
-from synth.truth import DONT_CARE_VISIBLE
+from core.detections import iou
+from core.truth import DONT_CARE_VISIBLE
 
 MATCH_IOU = 0.5
 

@@ -25,11 +25,11 @@ import cv2
 import numpy as np
 
 from cascades.channel import Channel
+from core.detections import xywh_to_xyxy
 from core.names import check_name
 from core.outputs import is_inside
-from synth.detections import xywh_to_xyxy
-from synth.frames import Frame, VideoInfo, check_regular, probe, read_frames
-from synth.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
+from core.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
+from core.video import Frame, VideoInfo, check_regular, probe, read_frames
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # CVAT and Label Studio export boxes as floats that may end a fraction of a pixel past the frame;
@@ -210,7 +210,7 @@ def truth_frames(folder: Path, frame_step: int = 1) -> Iterator[TruthFrame]:
     """Every `frame_step`-th frame of every episode in `folder`, one at a time, with its truth.
 
     Each truth file is checked whole before its video is read: every box inside the frame,
-    every frame number inside the video. Frames come from `synth.frames.read_frames` and stop
+    every frame number inside the video. Frames come from `core.video.read_frames` and stop
     at the frame count the container states (the count the truth is checked against); a video
     that ends before it is an error.
     """

@@ -17,12 +17,11 @@ import cv2
 import numpy as np
 
 from cascades.boost import Stage, StageConfig, Stump, train_stage
-from cascades.boxes import covered, crop_resized, iou, square_around
 from cascades.cascade import Cascade, write_xml
 from cascades.channel import Channel, fit_channel
 from cascades.haar import HaarFeatures, feature_pool, prepare, values
 from cascades.samples import AnnotatedFrame
-from synth.detections import xywh_to_xyxy
+from core.detections import covered, crop_resized, iou, square_around, xywh_to_xyxy
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.vocabulary import RESERVED  # names the model reads otherwise: no category's
+
 # A character, category or class name: it names a folder, a cascade file and a model class.
 # Lower case so two spellings of one character cannot be two folders on a case-blind disk.
 NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-# Folder names the model reads otherwise (not a face, no emotion named): a category so named
-# would slip its faces into another class.
-RESERVED = ("other", "nonface", "unlabelled")
 NAME_RULE = (
     "a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-', and not "
     + ", ".join(RESERVED)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from core.names import check_name
-from synth.facesets import NONFACE
+from core.vocabulary import NONFACE
 from warehouse.schema import EMOTIONS
 
 

@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from core.names import check_name
+from cascades.finder import SHIPPED
+from core.argtypes import at_least
+from core.video import Frame
 from indexer.engines import ENGINES
-from indexer.finder import SHIPPED
 from indexer.pipeline import PassSettings
 from model import DEFAULT
-from model.proposer import TrainSettings
-from synth.argtypes import at_least
-from synth.frames import Frame
 from warehouse import reader
 from warehouse.commands import add_warehouse, print_rows
 
@@ -239,41 +237,8 @@ def _references(args: argparse.Namespace) -> int:
     return 0
 
 
-def _proposer_train(args: argparse.Namespace) -> int:
-    from indexer.proposals import train_proposer
-
-    characters = tuple(
-        sorted(
-            {
-                check_name(c.strip(), what="character")
-                for c in args.characters.split(",")
-                if c.strip()
-            }
-        )
-    )
-    if not characters:
-        raise ValueError("--characters: name at least one character")
-    trained = train_proposer(
-        args.truth,
-        args.out,
-        characters,
-        frame_step=args.frame_step,
-        settings=TrainSettings(epochs=args.epochs, seed=args.seed, min_steps=args.min_steps),
-        say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
-        allow_outside_images=args.allow_outside_images,
-    )
-    if args.json:
-        print(json.dumps({"out": str(args.out), "characters": list(characters)} | trained))
-    else:
-        print(
-            f"proposer for {', '.join(characters)} -> {args.out} "
-            f"({trained['frames']} frames, {trained['faces']} faces, {trained['train_seconds']} s)"
-        )
-    return 0
-
-
 def _mine(args: argparse.Namespace) -> int:
-    from indexer.finder import CascadeSet
+    from cascades.finder import CascadeSet
     from indexer.mine import mine_crops
 
     cascades = CascadeSet.load(args.cascades)
@@ -412,44 +377,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     rf.add_argument("--per", type=at_least(1), default=20, help="faces per emotion (20)")
     rf.add_argument("--json", action="store_true", help="print a JSON summary line")
     rf.set_defaults(func=_references)
-
-    pr = sub.add_parser("proposer", help="the learned face proposer beside the cascades")
-    prs = pr.add_subparsers(dest="proposer_command", required=True, metavar="COMMAND")
-    pt = prs.add_parser(
-        "train",
-        help="train the learned face proposer from face boxes, into a cascade folder",
-        description="Train the small network that proposes faces over a whole downscaled "
-        "frame, beside the per-character cascades (it finds faces they miss; the model's "
-        "character head judges every box). Learns from the boxes `toon cascade train --truth` "
-        "reads: a folder of episodes with truth, a COCO .json or an opencv_annotation list "
-        "(repeat --truth to mix them, e.g. clean episodes and their old transfers). Writes "
-        "OUT/proposer.keras and OUT/proposer.json; `toon index --cascades OUT` then uses it.",
-    )
-    pt.add_argument(
-        "--truth", required=True, type=Path, action="append", metavar="SRC", help="face boxes"
-    )
-    pt.add_argument("--out", required=True, type=Path, help="cascade folder to write into")
-    pt.add_argument("--characters", required=True, help="comma-separated, e.g. tom,jerry")
-    pt.add_argument(
-        "--frame-step", type=at_least(1), default=8, help="every Nth frame of episodes (8)"
-    )
-    pt.add_argument("--epochs", type=at_least(1), default=8, help="passes over the frames (8)")
-    pt.add_argument(
-        "--min-steps",
-        type=at_least(0),
-        default=TrainSettings().min_steps,
-        help="more passes over few frames until the training takes at least this many batches "
-        f"({TrainSettings().min_steps}; 0: exactly --epochs)",
-    )
-    pt.add_argument("--seed", type=at_least(0), default=0, help="(0)")
-    pt.add_argument(
-        "--allow-outside-images",
-        action="store_true",
-        help="read images a COCO file or annotation list names outside its own folder "
-        "(refused by default)",
-    )
-    pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
-    pt.set_defaults(func=_proposer_train)
 
     mc = sub.add_parser(
         "mine-crops",

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from cascades.finder import CascadeSet
+from core.video import Frame, VideoInfo, probe
 from indexer.faces import FaceClassifier
-from indexer.finder import CascadeSet
 from indexer.pipeline import EpisodePass, PassSettings, run_pass
 from model import check_model_folder
-from synth.frames import Frame, VideoInfo, probe
 
 if TYPE_CHECKING:
     from model.store import EmotionModel

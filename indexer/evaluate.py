@@ -21,8 +21,8 @@ import duckdb
 import numpy as np
 from scipy.stats import spearmanr
 
-from synth.detections import iou
-from synth.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
+from core.detections import iou
+from core.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
 from warehouse.schema import EMOTIONS
 
 MATCH_IOU = 0.5

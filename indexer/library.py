@@ -23,6 +23,7 @@ from pathlib import Path
 
 from core.files import sha256
 from core.names import episode_slug
+from core.video import VIDEO_SUFFIXES, find_videos, located, probe
 from indexer.engines import (
     Analysis,
     Engine,
@@ -32,7 +33,6 @@ from indexer.engines import (
     Progress,
     reason,
 )
-from synth.frames import VIDEO_SUFFIXES, find_videos, located, probe
 from warehouse.rows import EpisodeRecord, KnownEpisode
 from warehouse.store import StorageError, Warehouse
 

@@ -32,16 +32,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cascades.finder import CascadeSet
 from cascades.samples import boxes_by_character, truth_episodes
+from core.detections import intersection
 from core.names import check_name
 from core.outputs import is_inside
+from core.truth import DONT_CARE_VISIBLE, read_truth
+from core.video import read_frames
+from core.vocabulary import NONFACE, UNLABELLED
 from indexer.faces import CROP_SCALE, crops
-from indexer.finder import CascadeSet
-from model.data import UNLABELLED
-from synth.detections import intersection
-from synth.facesets import NONFACE
-from synth.frames import read_frames
-from synth.truth import DONT_CARE_VISIBLE, read_truth
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # Detector windows are larger than the face and off centre (synth.facesets.CROP_SCALE/SHIFT).

@@ -16,14 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cascades.finder import CascadeSet
+from core.video import Frame, read_frames
+from core.vocabulary import OTHER
 from indexer.faces import FaceClassifier, crops, thumbnail
-from indexer.finder import CascadeSet
 from indexer.tracks import GapFill, Observation, Tracker, TrackSettings, smooth, vote_characters
-from synth.frames import Frame, read_frames
 from warehouse.rows import EpisodeFaces
 from warehouse.schema import EMOTIONS
-
-OTHER = "other"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.data import OTHER
+from core.vocabulary import OTHER
 from model.pictures import read_face, read_picture_file
 from warehouse import queries, reader
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synth.detections import iou
+from core.detections import iou
+from core.vocabulary import OTHER
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def vote_characters(
             continue
         mean = np.mean([o.character for o in members], axis=0)
         best = int(np.argmax(mean))
-        if names[best] == "other":
+        if names[best] == OTHER:
             continue
         kept += [(o, names[best], float(mean[best])) for o in members]
     return kept

@@ -6,8 +6,8 @@ Both take RGB uint8 faces (preprocessing lives inside the model) and have a laye
 
 from __future__ import annotations
 
+from core.backend import keras
 from model import ARCHS
-from model.backend import keras
 
 layers = keras.layers
 

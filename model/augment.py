@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from model.backend import keras, tf
+from core.backend import keras, tf
 
 layers = keras.layers
 

@@ -6,10 +6,10 @@ import argparse
 import json
 from pathlib import Path
 
+from core.argtypes import at_least
 from core.names import check_name
 from model import ARCHS, OPTIMIZERS, check_model_out
 from model.data import SPLIT_SEED
-from synth.argtypes import at_least
 
 
 def _classes(text: str) -> tuple[str, ...]:

@@ -17,13 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synth.facesets import NONFACE
+from core.vocabulary import NONFACE, OTHER, UNLABELLED
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-OTHER = "other"
-# `<character>/unlabelled/` holds faces of a character whose emotion nobody has named yet: they
-# teach the character head only (a new cast's crops cut from its face boxes, say).
-UNLABELLED = "unlabelled"
 DEFAULT_CAST = ("tom", "jerry")  # the cast when neither --characters nor a start names one
 SPLIT_SEED = 12379231  # the method's seed
 TEST_SHARE = 0.2

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from core.backend import keras
 from core.files import sha256
+from core.vocabulary import OTHER
 from model import (
     DEFAULT,  # noqa: F401  (where callers have always found it)
     check_model_folder,
 )
-from model.backend import keras
-from model.data import OTHER, read_rgb
+from model.data import read_rgb
 
 BATCH = 256
 

@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from core.backend import keras
 from core.outputs import staged_folder
+from core.vocabulary import NONFACE
 from model import ARCHS, MODEL_MARKER, OPTIMIZERS, check_model_out
 from model import arch as arches
 from model.augment import line_arts, pipeline
-from model.backend import keras
 from model.data import (
     DEFAULT_CAST,
     OTHER,
@@ -43,7 +44,6 @@ from model.data import (
 from model.metrics import report
 from model.plots import curves
 from model.store import EmotionModel, sha256
-from synth.facesets import NONFACE
 
 FINE_TUNE_SHARE = 0.25  # --init starts at a quarter of the optimizer's rate: adjust, not relearn
 

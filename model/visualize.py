@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.backend import keras
+from core.backend import keras
 from model.plots import grid
 from model.store import EmotionModel
 

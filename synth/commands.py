@@ -13,12 +13,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from synth.argtypes import at_least
+from core.argtypes import at_least
+from core.video import probe
 from synth.artists import CONVENTIONS, restricted, write_artist_faces, write_contact_sheet
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
-from synth.frames import probe
 from synth.plan import Episode
 from synth.realworld import SOURCES_DIR, SPLITS, CutSettings, cut_nonfaces, load_sources
 from synth.sheet import write_sheet

@@ -23,9 +23,8 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from synth.frames import probe, read_frames
-from synth.truth import truth_path
-from synth.video import VideoSink
+from core.truth import truth_path
+from core.video import VideoSink, probe, read_frames
 
 STRENGTHS: tuple[str, ...] = ("light", "medium", "heavy")
 CHANNEL_ORDERS: tuple[str, ...] = ("bgr", "rgb")
@@ -218,7 +217,7 @@ def degrade_frame(
 ) -> np.ndarray:
     """One picture as an old transfer shows it; works on any size, from a face crop to 4K.
 
-    Takes and returns BGR by default (OpenCV's order, as `synth.frames.read_frames` yields);
+    Takes and returns BGR by default (OpenCV's order, as `core.video.read_frames` yields);
     pass `channels="rgb"` for RGB arrays (Keras, `VideoSink`). Only the colour cast and the
     JPEG step care. Grain and weave are new on every call, drawn from `rng`, so the same `rng`
     state gives the same picture. `params.crf` is not applied here.

@@ -11,6 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.truth import TruthRow, truth_path, write_truth
+from core.video import VideoSink
 from synth import shows
 from synth.characters import body_shapes, face_shapes
 from synth.plan import Actor, Episode, EpisodeConfig, Shot, plan_episode
@@ -18,8 +20,6 @@ from synth.render import draw_colour, draw_ids, silhouette_mask
 from synth.scenery import background, prop
 from synth.shapes import Pose, silhouette_bounds
 from synth.shows import DEFAULT_SHOW
-from synth.truth import TruthRow, truth_path, write_truth
-from synth.video import VideoSink
 
 _PROP_ID = 255  # id-map value of foreground props; actors use 1..2*len(actors)
 

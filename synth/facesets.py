@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synth import EMOTIONS
+from core.vocabulary import EMOTIONS, NONFACE
 from synth.characters import body_shapes, face_height_units, face_shapes
 from synth.emotions import expression, sample_intensity
 from synth.render import draw_colour, draw_sketch
@@ -33,7 +33,6 @@ OCCLUDE_P = 0.15
 BLUR_P = 0.25
 JPEG_P = 0.35
 SCENE_WH = (640, 360)  # backgrounds are drawn at episode scale, then cut to the crop's window
-NONFACE = "nonface"  # the folder of windows without a face, which model/ reads as "other"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from synth.video import VideoSink
+from core.video import VideoSink
 
 SPLITS = ("train", "heldout")
 SOURCES_DIR = Path(__file__).resolve().parent / "nonface_sources"

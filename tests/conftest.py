@@ -66,3 +66,14 @@ def tiny_episodes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert rc == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def episodes_640(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three 8-second 640x360 episodes (the cascades' native scale), by the real command."""
+    from toon.cli import main
+
+    out = tmp_path_factory.mktemp("episodes640")
+    args = ["synth", "episodes", str(out), "--count", "3", "--seconds", "8", "--seed", "31"]
+    assert main([*args, "--json"]) == 0
+    return out

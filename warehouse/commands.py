@@ -28,7 +28,7 @@ from warehouse.subtitles import FORMATS, subtitles
 def at_least(low: float, kind: type = int) -> Callable[[str], float]:
     """An argparse type: a number of `kind` >= `low`, or a one-line usage error.
 
-    The same rule as `synth.argtypes.at_least`, kept here because the warehouse imports no
+    The same rule as `core.argtypes.at_least`, kept here because the warehouse imports no
     other package of ours (the dashboard and `toon sql` use it without the rest).
     """
 

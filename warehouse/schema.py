@@ -10,9 +10,8 @@ import contextlib
 
 import duckdb
 
-# The emotions every warehouse has a probability column for, in column order. A model that
-# names fewer leaves the others at 0; one that names others cannot write here.
-EMOTIONS = ("happy", "angry", "surprise", "sad", "fear", "disgust", "neutral")
+from core.vocabulary import EMOTIONS  # a probability column each, in this order
+
 PROB_COLUMNS = tuple(f"p_{e}" for e in EMOTIONS)
 SCHEMA_VERSION = 2  # 2: emotion_seconds, and the views read it
 

@@ -17,7 +17,7 @@ from cascades.train import TrainConfig
 from tests.cascades.conftest import episode_with_extra_face
 from tests.conftest import TOON
 
-CASCADES = Path(__file__).resolve().parents[2] / "cascades"
+CASCADES = Path(__file__).resolve().parents[2] / "cascades" / "weights" / "default"
 
 
 def run(*args: object) -> subprocess.CompletedProcess:

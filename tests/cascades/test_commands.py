@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import TOON
 from toon.cli import main
 
-CASCADES = Path(__file__).resolve().parents[2] / "cascades"
+CASCADES = Path(__file__).resolve().parents[2] / "cascades" / "weights" / "default"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

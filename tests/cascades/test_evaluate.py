@@ -33,7 +33,7 @@ def test_match(dets, owed, ignore, expected) -> None:
 @pytest.mark.parametrize("character", ["tom", "jerry"])
 def test_detecting_and_grouping_raw_windows_score_alike(truth_dir: Path, character: str) -> None:
     """The tuner's scores (raw windows, grouped afterwards) are evaluation's scores."""
-    detector = Detector(ROOT / "cascades" / f"{character}.xml")
+    detector = Detector(ROOT / "cascades" / "weights" / "default" / f"{character}.xml")
     frames = list(eval_frames(truth_dir, character, frame_step=6))
     s = detector.settings
     raw = [detector.raw_windows(f.image, s, min_neighbors=0) for f in frames]

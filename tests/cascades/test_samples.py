@@ -15,8 +15,8 @@ from cascades.samples import (
     frames_from,
     frames_from_truth,
 )
-from synth.frames import count_frames, probe, read_frames
-from synth.truth import write_truth
+from core.truth import write_truth
+from core.video import count_frames, probe, read_frames
 from tests.cascades.conftest import episode_with_extra_face
 
 
@@ -136,7 +136,7 @@ def test_bad_annotation_lists(tmp_path: Path, text: str, message: str) -> None:
 
 @pytest.mark.parametrize("frame_step", [1, 7])
 def test_truth_readers_agree_with_synth_frames(truth_dir: Path, frame_step: int) -> None:
-    """Training's and evaluation's frames are `synth.frames.read_frames`' frames, with the same
+    """Training's and evaluation's frames are `core.video.read_frames`' frames, with the same
     faces owed and ignored."""
     decoded = [
         (video, frame)

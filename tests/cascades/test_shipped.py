@@ -15,7 +15,7 @@ import pytest
 from cascades.detect import Detector
 from cascades.evaluate import eval_frames, score
 
-CASCADES = Path(__file__).resolve().parents[2] / "cascades"
+CASCADES = Path(__file__).resolve().parents[2] / "cascades" / "weights" / "default"
 
 
 @pytest.fixture(scope="module")

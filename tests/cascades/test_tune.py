@@ -17,7 +17,7 @@ def frames(truth_dir: Path) -> list:
 
 def test_search_abandons_passes_far_over_budget(frames: list, monkeypatch) -> None:
     monkeypatch.setattr(tune, "PROBE_FRAMES", 5)
-    detector = Detector(ROOT / "cascades" / "tom.xml")
+    detector = Detector(ROOT / "cascades" / "weights" / "default" / "tom.xml")
     # No pass fits a budget this small: only the first (coarsest) one runs to the end ...
     trials = tune.search(detector, frames, max_ms=1e-6)
     first = trials[0].settings
@@ -31,7 +31,7 @@ def test_search_abandons_passes_far_over_budget(frames: list, monkeypatch) -> No
 def test_search_keeps_every_pass_within_budget(frames: list, monkeypatch) -> None:
     monkeypatch.setattr(tune, "SCALE_FACTORS", (1.3, 1.2))
     monkeypatch.setattr(tune, "DOWNSCALES", (0.5,))
-    detector = Detector(ROOT / "cascades" / "tom.xml")
+    detector = Detector(ROOT / "cascades" / "weights" / "default" / "tom.xml")
     trials = tune.search(detector, frames, max_ms=1e6)
     passes = {(t.settings.scale_factor, t.settings.min_size_px, t.settings.pad) for t in trials}
     assert len(trials) == len(passes) * len(tune.MIN_NEIGHBORS)

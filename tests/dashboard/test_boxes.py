@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from cascades import DEFAULT
 from cascades.samples import boxes_by_character
 from dashboard import boxes
 from tests.browser import Server
-from tests.conftest import ROOT, run_toon
+from tests.conftest import run_toon
+
+SHIPPED_TOM = DEFAULT / "tom.xml"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +71,7 @@ def test_saving_boxes_clips_names_and_replaces(frames: Path, tmp_path: Path) -> 
     }
     # and so does the cascades' evaluation (which tuning uses): every saved frame, its boxes owed
     rc, out, err = run_toon(
-        ["cascade", "eval", "--cascade", str(ROOT / "cascades" / "tom.xml"), "--character",
+        ["cascade", "eval", "--cascade", str(SHIPPED_TOM), "--character",
          "bunny", "--truth", str(folder / boxes.BOXES), "--json"]
     )  # fmt: skip
     assert rc == 0, err

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.truth import TruthRow
 from indexer.evaluate import StoredFaces, score
-from synth.truth import TruthRow
 
 
 def _episode(name: str, shown: list[str], stored_as: list[str]) -> tuple[StoredFaces, list]:

@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import pytest
 
+from core.truth import read_truth
 from indexer.evaluate import StoredFaces, score
 from indexer.faces import crops
 from indexer.pipeline import PassSettings, _finish, _slots, run_pass
 from indexer.tracks import Observation
-from synth.truth import read_truth
 from warehouse.schema import EMOTIONS
 
 

@@ -18,8 +18,8 @@ import duckdb
 import numpy as np
 import pytest
 
+from cascades.finder import CascadeSet
 from indexer.engines import RayEngine
-from indexer.finder import CascadeSet
 from indexer.library import index_library
 from tests.conftest import run_toon
 from warehouse import reader, vectors

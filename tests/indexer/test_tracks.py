@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.finder import merge_overlaps
+from cascades.finder import merge_overlaps
+from core.detections import Detections
 from indexer.tracks import Observation, Tracker, TrackSettings, smooth, vote_characters
-from synth.detections import Detections
 
 
 def box(x: float, y: float, side: float = 40) -> list[float]:

@@ -16,7 +16,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from synth.frames import read_frames
+from core.video import read_frames
 from tests.conftest import run_toon
 from warehouse import vectors
 

@@ -20,7 +20,7 @@ import pytest
 from toon.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-TOM = ROOT / "cascades" / "tom.xml"
+TOM = ROOT / "cascades" / "weights" / "default" / "tom.xml"
 RULE = (
     "is not allowed (a lower-case letter, then up to 31 lower-case letters, digits, '_' or '-', "
     "and not other, nonface, unlabelled)"

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.video import probe, read_frames
 from indexer import commands
 from indexer.pipeline import PassSettings
-from synth.frames import probe, read_frames
 from tests.conftest import ROOT, TOON, run_toon
 
 SPARSE_BYTES = 4 * 2**30  # no video: hashing it whole is what the decoder's look first spares

@@ -18,7 +18,7 @@ from tests.conftest import run_toon
 
 def lambda_model(path: Path) -> None:
     """A model with a Lambda layer saved at `path` (.keras, or .h5 in the legacy format)."""
-    from model.backend import keras
+    from core.backend import keras
 
     inputs = keras.Input((4,))
     x = keras.layers.Lambda(lambda t: t * 2.0, name="runs_python")(inputs)

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from core.video import count_frames, probe, read_frames
 from synth.degrade import (
     MAX_WEAVE_PX,
     STRENGTH_RANGES,
@@ -17,7 +18,6 @@ from synth.degrade import (
     degrade_frame,
     draw_degradation,
 )
-from synth.frames import count_frames, probe, read_frames
 from tests.conftest import run_toon as _run
 
 EPISODES = ("s11-e01", "s11-e02")

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
+from core.truth import read_truth
 from synth import CHARACTERS, EMOTIONS
 from synth.episodes import plan_episodes, render_episode, render_shot
 from synth.plan import EpisodeConfig, plan_episode
-from synth.truth import read_truth
 
 
 def _decode(path: Path) -> tuple[list[float], float, tuple[int, int]]:

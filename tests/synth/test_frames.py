@@ -7,8 +7,8 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from synth.detections import Detections, iou, xywh_to_xyxy, xyxy_to_xywh
-from synth.frames import count_frames, find_videos, probe, read_frames, sampled_indices
+from core.detections import Detections, iou, xywh_to_xyxy, xyxy_to_xywh
+from core.video import count_frames, find_videos, probe, read_frames, sampled_indices
 
 
 @pytest.fixture(scope="module")

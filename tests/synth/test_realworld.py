@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from synth.frames import count_frames, probe, read_frames
+from core.video import count_frames, probe, read_frames
 from synth.realworld import (
     CLIP_HOLD_FRAMES,
     SOURCES_DIR,

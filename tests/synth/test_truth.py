@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from synth.truth import TRUTH_HEADER, TruthRow, read_truth, truth_path, write_truth
+from core.truth import TRUTH_HEADER, TruthRow, read_truth, truth_path, write_truth
 
 
 def test_round_trip(tmp_path: Path) -> None:

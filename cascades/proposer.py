@@ -7,7 +7,7 @@ it (a heat map), how far from the cell's corner (offset) and how large the face 
 height, in cells): the "objects as points" layout (Zhou et al., 2019), small enough for a CPU.
 
 Arrays in, arrays out: frames (N, H, W, 3) BGR uint8 at any size, boxes xyxy in their pixels.
-Reading boxes from truth files or COCO is the caller's (`indexer/proposals.py`).
+Reading boxes from truth files or COCO is `cascades/proposer_train.py`'s.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class ProposerConfig:
 def build(config: ProposerConfig):  # noqa: ANN201 (a keras.Model)
     """The network: (N, H, W, 3) uint8 BGR -> (N, H/4, W/4, C + 4): C heat maps (sigmoid),
     then x, y offset within the cell and log width, log height in cells."""
-    from model.backend import keras
+    from core.backend import keras
 
     layers = keras.layers
     w = config.width
@@ -135,7 +135,7 @@ def targets(
 
 def loss(c: int):  # noqa: ANN201
     """Penalty-reduced focal loss on the heat maps, L1 on offset and size at face centres."""
-    from model.backend import tf
+    from core.backend import tf
 
     def fn(y_true, y_pred):  # noqa: ANN001, ANN202
         heat_t, heat_p = y_true[..., :c], tf.clip_by_value(y_pred[..., :c], 1e-4, 1 - 1e-4)
@@ -195,7 +195,7 @@ def train(
 ) -> Proposer:
     """A proposer fitted to frames already resized to `config.input_wh` ((N, H, W, 3) uint8)
     and their boxes in those pixels; every other frame of a batch is mirrored left to right."""
-    from model.backend import keras
+    from core.backend import keras
 
     if len(images) < 1:
         raise ValueError("no frames to train a proposer on")
@@ -287,7 +287,7 @@ class Proposer:
 
     @classmethod
     def load(cls, folder: Path) -> Proposer:
-        from model.backend import keras
+        from core.backend import keras
 
         model_path, config_path = folder / MODEL_FILE, folder / CONFIG_FILE
         for p in (model_path, config_path):

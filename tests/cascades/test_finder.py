@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.finder import CascadeSet
-from synth.frames import read_frames
+from cascades.finder import CascadeSet
+from core.video import read_frames
 
 
 def _rows(boxes: np.ndarray) -> list[tuple[float, ...]]:
@@ -40,8 +40,8 @@ def test_every_thread_has_classifiers_of_its_own() -> None:
 
 def test_the_shipped_proposer_finds_the_cast(episodes_640: Path) -> None:
     """The shipped proposer on its own, on episodes it never saw: most faces, named right."""
-    from synth.detections import iou
-    from synth.truth import DONT_CARE_VISIBLE, read_truth
+    from core.detections import iou
+    from core.truth import DONT_CARE_VISIBLE, read_truth
 
     proposer = CascadeSet.load().proposer
     assert proposer is not None and set(proposer.config.characters) == {"tom", "jerry"}

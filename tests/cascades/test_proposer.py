@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cascades import proposer as P
 from cascades.samples import truth_frames
-from model import proposer as P
-from synth.detections import iou
+from core.detections import iou
 
 CAST = ("jerry", "tom")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.finder import SHIPPED, CascadeSet
-from model.proposer import CONFIG_FILE, MODEL_FILE
+from cascades.finder import SHIPPED, CascadeSet
+from cascades.proposer import CONFIG_FILE, MODEL_FILE
 from tests.conftest import run_toon
 
 
@@ -57,7 +57,7 @@ def test_train_writes_a_proposer_the_cascade_set_loads(folder: Path) -> None:
 
 
 def test_the_proposer_adds_boxes_only_when_asked(folder: Path, tiny_episodes: Path) -> None:
-    from synth.frames import read_frames
+    from core.video import read_frames
 
     mine = CascadeSet.load(folder)
     frames = [f.bgr for f in read_frames(next(tiny_episodes.glob("*.mp4")), frame_step=10)][:6]

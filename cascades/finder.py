@@ -1,5 +1,5 @@
 """Finding faces in a frame: every character's cascade with its own settings and, where the
-folder holds one, the learned proposer (`model.proposer`) over the whole frame; then one box per
+folder holds one, the learned proposer (`cascades.proposer`) over the whole frame; then one box per
 face where their boxes overlap."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cascades import DEFAULT
 from cascades.detect import Detector, settings_path
-from model.proposer import CONFIG_FILE, MODEL_FILE, Proposer
-from synth.detections import Detections, iou
+from cascades.proposer import CONFIG_FILE, MODEL_FILE, Proposer
+from core.detections import Detections, iou
 
-SHIPPED = Path(__file__).resolve().parents[1] / "cascades"
+SHIPPED = DEFAULT
 # Boxes overlapping this much are one face, even when different characters' cascades found it:
 # the model's character head decides whose it is.
 MERGE_IOU = 0.4

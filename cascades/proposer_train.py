@@ -15,8 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cascades.proposer import Proposer, ProposerConfig, TrainSettings, resize, train
 from cascades.samples import boxes_by_character, truth_frames
-from model.proposer import Proposer, ProposerConfig, TrainSettings, resize, train
+
+FRAME_STEP = 8  # every 8th frame of an episode: neighbours repeat each other
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def train_proposer(
     sources: list[Path],
     out: Path,
     characters: tuple[str, ...],
-    frame_step: int = 8,
+    frame_step: int = FRAME_STEP,
     settings: TrainSettings | None = None,
     say: Callable[[str], None] = lambda _: None,
     *,
