@@ -104,7 +104,7 @@ def fabricate_warehouse(
         SELECT printf('ep%05d', n), printf('Episode %d', n), printf('/archive/ep%05d.mp4', n),
                md5(n::VARCHAR), duration, 24.0, 640, 360, 'indexed', NULL, now(),
                (duration * 24)::INTEGER, 1.0, duration::INTEGER, faces, 'fabricated',
-               'fabricated', 0.0
+               'fabricated', 0.0, 0.8
         FROM shape"""
     )
     con.execute("CREATE TEMP TABLE real_faces AS SELECT row_number() OVER () - 1 AS k, * "

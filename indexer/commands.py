@@ -276,7 +276,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Find every character's faces in each episode under PATH (files or "
         "folders, recursively: mp4, mkv, avi, mov, webm), name their emotions, and store "
         "per-episode statistics in DIR/toon.duckdb and each face's embedding in "
-        "DIR/faces.faiss. Episodes already indexed with the same model and cascades are "
+        "DIR/faces.faiss. Episodes already indexed with the same model, cascades, sample rate "
+        "and confidence floor are "
         "skipped; a changed file replaces its rows. An entry that is no readable video (a "
         "link to nothing or links in a loop, a folder, pipe or device named like a video, a "
         "file the decoder cannot open) is stored as failed with its reason, and the run goes "
@@ -310,7 +311,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ix.add_argument(
         "--reindex",
         action="store_true",
-        help="redo episodes indexed with another model or cascade set",
+        help="redo episodes indexed with another model, cascade set, --sample-fps or "
+        "--min-confidence",
     )
     ix.add_argument(
         "--engine",

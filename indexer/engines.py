@@ -24,6 +24,7 @@ from core.video import Frame, VideoInfo, probe
 from indexer.faces import FaceClassifier
 from indexer.pipeline import EpisodePass, PassSettings, run_pass
 from model import check_model_folder
+from warehouse.rows import PassKey
 
 if TYPE_CHECKING:
     from model.store import EmotionModel
@@ -66,6 +67,16 @@ class Indexer:
     @property
     def model_sha256(self) -> str:
         return self.classifier.model.sha256
+
+    @property
+    def key(self) -> PassKey:
+        """What the rows this indexer writes depend on, besides each file's bytes."""
+        return PassKey(
+            self.model_sha256,
+            self.cascades.sha256,
+            self.settings.sample_fps,
+            self.settings.min_character_confidence,
+        )
 
 
 @dataclass(frozen=True)

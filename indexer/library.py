@@ -1,7 +1,8 @@
 """Indexing a library of episodes into a warehouse, one episode per unit of work.
 
-An episode is skipped when a file with the same bytes is already indexed with the same model,
-cascade set and sampling rate; a file whose bytes changed replaces its old rows; every entry
+An episode is skipped when a file with the same bytes is already indexed under the same
+`PassKey` (model, cascade set, sampling rate and confidence floor); under another key it is
+redone only when asked; a file whose bytes changed replaces its old rows; every entry
 that cannot be read as a video (no such file, a link to nothing or links in a loop, a folder, a
 pipe or a device named like a video, a file the decoder cannot open) is stored as
 `status='failed'` with the reason, and the run goes on. A file is opened by the decoder before
@@ -134,16 +135,14 @@ def _decide(
     mine = next((k for k in known if k.path == str(path)), None)
     same = [k for k in known if k.sha256 == sha and k.status == "indexed"]
     for k in same:
-        current = (
-            k.model_sha256 == indexer.model_sha256 and k.cascades_sha256 == indexer.cascades.sha256
-        )
-        if current:
+        changes = k.key.changes(indexer.key)
+        if not changes:
             if k.path == str(path):
                 return k.episode_id, "already indexed"
             return k.episode_id, f"same content as episode {k.episode_id}"
         if not reindex:
             return k.episode_id, (
-                f"indexed as {k.episode_id} with another model or cascade set (--reindex redoes it)"
+                f"indexed as {k.episode_id} with {' and '.join(changes)}; --reindex redoes it"
             )
         return k.episode_id, None
     if mine is not None:
@@ -317,6 +316,7 @@ def _base(step: _Step, indexer: Indexer | None) -> dict:
         model_sha256=indexer.model_sha256,
         cascades_sha256=indexer.cascades.sha256,
         sample_fps=indexer.settings.sample_fps,
+        min_character_confidence=indexer.settings.min_character_confidence,
     )
 
 

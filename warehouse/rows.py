@@ -10,6 +10,38 @@ from warehouse import schema
 
 
 @dataclass(frozen=True)
+class PassKey:
+    """What an episode's rows depend on besides the file's bytes: the model and the cascade set
+    that found and named its faces, the frames looked at per second, and the character head's
+    confidence floor. A file already indexed under the same key is skipped; under another one
+    it is redone only when asked (`--reindex`)."""
+
+    model_sha256: str | None = None
+    cascades_sha256: str | None = None
+    sample_fps: float | None = None
+    min_character_confidence: float | None = None
+
+    def changes(self, now: PassKey) -> list[str]:
+        """How this key differs from `now`, in the words of the options that set it."""
+        out = []
+        if self.model_sha256 != now.model_sha256:
+            out.append("another model")
+        if self.cascades_sha256 != now.cascades_sha256:
+            out.append("another cascade set")
+        for flag, was, wants in (
+            ("--sample-fps", self.sample_fps, now.sample_fps),
+            ("--min-confidence", self.min_character_confidence, now.min_character_confidence),
+        ):
+            if was != wants:
+                out.append(f"{flag} {_number(was)} (now {_number(wants)})")
+        return out
+
+
+def _number(value: float | None) -> str:
+    return "unrecorded" if value is None else f"{value:g}"
+
+
+@dataclass(frozen=True)
 class EpisodeRecord:
     """One row of `episodes`: what the pass learnt of a file, faces or not."""
 
@@ -28,6 +60,7 @@ class EpisodeRecord:
     model_sha256: str | None = None
     cascades_sha256: str | None = None
     index_seconds: float | None = None
+    min_character_confidence: float | None = None
 
     def __post_init__(self) -> None:
         if self.status not in ("indexed", "failed"):
@@ -94,6 +127,14 @@ class KnownEpisode:
     status: str
     model_sha256: str | None
     cascades_sha256: str | None
+    sample_fps: float | None = None
+    min_character_confidence: float | None = None
+
+    @property
+    def key(self) -> PassKey:
+        return PassKey(
+            self.model_sha256, self.cascades_sha256, self.sample_fps, self.min_character_confidence
+        )
 
 
 def no_faces() -> EpisodeFaces:

@@ -13,7 +13,7 @@ import duckdb
 from core.vocabulary import EMOTIONS  # a probability column each, in this order
 
 PROB_COLUMNS = tuple(f"p_{e}" for e in EMOTIONS)
-SCHEMA_VERSION = 2  # 2: emotion_seconds, and the views read it
+SCHEMA_VERSION = 3  # 2: emotion_seconds, and the views read it; 3: the confidence floor
 
 EPISODES = """
 CREATE TABLE episodes (
@@ -34,7 +34,8 @@ CREATE TABLE episodes (
     faces INTEGER,
     model_sha256 VARCHAR,             -- which model and cascade set wrote the rows
     cascades_sha256 VARCHAR,
-    index_seconds DOUBLE              -- wall time of the pass
+    index_seconds DOUBLE,             -- wall time of the pass
+    min_character_confidence DOUBLE   -- the character head's floor a track had to reach
 )"""
 
 FACES = f"""
@@ -151,6 +152,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             fill_emotion_seconds(con)
             con.execute(EPISODE_CHARACTER_EMOTIONS)
             con.execute(CHARACTER_EMOTIONS)
+        if version < 3:  # NULL for what was indexed before: a floor nobody recorded
+            con.execute("ALTER TABLE episodes ADD COLUMN min_character_confidence DOUBLE")
         con.execute(
             "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )

@@ -145,8 +145,8 @@ class Warehouse:
 
     def known(self) -> list[KnownEpisode]:
         rows = self.con.execute(
-            "SELECT episode_id, path, sha256, status, model_sha256, cascades_sha256 "
-            "FROM episodes ORDER BY episode_id"
+            "SELECT episode_id, path, sha256, status, model_sha256, cascades_sha256, sample_fps, "
+            "min_character_confidence FROM episodes ORDER BY episode_id"
         ).fetchall()
         return [KnownEpisode(*r) for r in rows]
 
@@ -189,7 +189,7 @@ class Warehouse:
             )
             con.execute(
                 "INSERT INTO episodes VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     record.episode_id,
                     record.title,
@@ -209,6 +209,7 @@ class Warehouse:
                     record.model_sha256,
                     record.cascades_sha256,
                     record.index_seconds,
+                    record.min_character_confidence,
                 ],
             )
             if len(faces):

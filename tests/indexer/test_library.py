@@ -13,7 +13,7 @@ import pytest
 from core.names import check_episode_id
 from indexer.library import _decide, _new_id
 from toon.cli import main
-from warehouse.store import KnownEpisode
+from warehouse.rows import KnownEpisode, PassKey
 
 
 def index(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, dict]:
@@ -45,6 +45,51 @@ def test_index_then_rerun_adds_nothing(
     assert {e["reason"] for e in again["episodes"]} == {"already indexed"}
     assert counts(wh) == (faces, episodes, ntotal)
     assert not list(wh.glob("*.part"))
+
+
+def sampling(folder: Path) -> dict[str, tuple]:
+    with duckdb.connect(str(folder / "toon.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "SELECT episode_id, sample_fps, min_character_confidence, sampled_frames, faces "
+            "FROM episodes"
+        ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_a_rerun_at_another_rate_says_so_and_reindex_redoes_it(
+    episodes_640: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    wh = tmp_path / "wh"
+    assert index(capsys, str(episodes_640), "--warehouse", str(wh), "--sample-fps", "1.5")[0] == 0
+    at_15 = sampling(wh)
+    assert {v[:2] for v in at_15.values()} == {(1.5, 0.8)}
+
+    rc, again = index(capsys, str(episodes_640), "--warehouse", str(wh), "--sample-fps", "3")
+    assert rc == 0 and (again["indexed"], again["skipped"]) == (0, 3)
+    for e in again["episodes"]:
+        assert e["reason"] == (
+            f"indexed as {e['episode_id']} with --sample-fps 1.5 (now 3); --reindex redoes it"
+        )
+    assert sampling(wh) == at_15  # nothing replaced without being asked
+
+    rc, redone = index(
+        capsys, str(episodes_640), "--warehouse", str(wh), "--sample-fps", "3", "--reindex"
+    )
+    assert rc == 0 and redone["indexed"] == 3
+    at_3 = sampling(wh)
+    assert at_3.keys() == at_15.keys()
+    for episode_id, (fps, floor, sampled, _) in at_3.items():
+        assert (fps, floor) == (3.0, 0.8)
+        assert sampled == 2 * at_15[episode_id][2]  # twice the frames looked at
+    assert counts(wh)[0] == counts(wh)[2] == redone["faces"]  # rows and vectors replaced together
+
+    rc, same = index(capsys, str(episodes_640), "--warehouse", str(wh), "--sample-fps", "3")
+    assert {e["reason"] for e in same["episodes"]} == {"already indexed"}
+    rc, floor = index(capsys, str(episodes_640), "--warehouse", str(wh), "--sample-fps", "3",
+                      "--min-confidence", "0.5")  # fmt: skip
+    assert {e["reason"].split(" with ")[1] for e in floor["episodes"]} == {
+        "--min-confidence 0.8 (now 0.5); --reindex redoes it"
+    }
 
 
 def test_changed_file_replaces_its_rows_and_bad_file_fails_alone(
@@ -129,10 +174,11 @@ def test_sample_fps_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 class _Indexer:  # what _decide reads of an Indexer
-    model_sha256 = "m1"
+    key = PassKey("m1", "c1", 1.5, 0.8)
 
-    class cascades:  # noqa: N801
-        sha256 = "c1"
+
+def _known(path: str, sha: str, status: str, model: str = "m1") -> KnownEpisode:
+    return KnownEpisode("ep", path, sha, status, model, "c1", 1.5, 0.8)
 
 
 @pytest.mark.parametrize(
@@ -140,19 +186,19 @@ class _Indexer:  # what _decide reads of an Indexer
     [
         ([], False, ("ep", None)),
         (
-            [KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m1", "c1")],
+            [_known("/x/ep.mp4", "h", "indexed")],
             False,
             ("ep", "already indexed"),
         ),
         (
-            [KnownEpisode("ep", "/y/ep.mp4", "h", "indexed", "m1", "c1")],
+            [_known("/y/ep.mp4", "h", "indexed")],
             False,
             ("ep", "same content as episode ep"),
         ),
-        ([KnownEpisode("ep", "/x/ep.mp4", "old", "indexed", "m1", "c1")], False, ("ep", None)),
-        ([KnownEpisode("ep", "/x/ep.mp4", "h", "failed", "m1", "c1")], False, ("ep", None)),
-        ([KnownEpisode("ep", "/y/ep.mp4", "z", "indexed", "m1", "c1")], False, ("ep-h", None)),
-        ([KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m0", "c1")], True, ("ep", None)),
+        ([_known("/x/ep.mp4", "old", "indexed")], False, ("ep", None)),
+        ([_known("/x/ep.mp4", "h", "failed")], False, ("ep", None)),
+        ([_known("/y/ep.mp4", "z", "indexed")], False, ("ep-h", None)),
+        ([_known("/x/ep.mp4", "h", "indexed", "m0")], True, ("ep", None)),
     ],
 )
 def test_decide(known: list, reindex: bool, expected: tuple) -> None:
@@ -160,9 +206,9 @@ def test_decide(known: list, reindex: bool, expected: tuple) -> None:
 
 
 def test_decide_other_model_needs_reindex() -> None:
-    known = [KnownEpisode("ep", "/x/ep.mp4", "h", "indexed", "m0", "c1")]
+    known = [_known("/x/ep.mp4", "h", "indexed", "m0")]
     episode_id, reason = _decide(Path("/x/ep.mp4"), "h", known, _Indexer(), False)
-    assert episode_id == "ep" and "--reindex" in reason
+    assert (episode_id, reason) == ("ep", "indexed as ep with another model; --reindex redoes it")
 
 
 @pytest.mark.parametrize(

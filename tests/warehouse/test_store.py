@@ -497,6 +497,7 @@ def test_a_first_schema_warehouse_is_read_and_then_migrated(tmp_path: Path) -> N
         con.execute("DROP VIEW episode_character_emotions")
         con.execute("DROP VIEW character_emotions")
         con.execute("DROP TABLE emotion_seconds")
+        con.execute("ALTER TABLE episodes DROP COLUMN min_character_confidence")
         for view in V1_VIEWS:
             con.execute(view)
         con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -505,6 +506,8 @@ def test_a_first_schema_warehouse_is_read_and_then_migrated(tmp_path: Path) -> N
 
     assert answers(old) == expected  # readers answer the same from the old views
     with Warehouse(old) as wh:  # the writer migrates it
-        assert rows(wh.con, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+        assert rows(wh.con, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+        # a floor nobody recorded: a rerun at any floor says so instead of skipping silently
+        assert {k.min_character_confidence for k in wh.known()} == {None}
         wh.publish()
     assert answers(old) == expected
