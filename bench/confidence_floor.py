@@ -66,11 +66,7 @@ def main() -> None:
                     "warehouse": warehouse,
                     "floor": floor,
                     "faces": faces,
-                    "precision": r["detection"]["precision"],
-                    "recall": r["detection"]["recall"],
-                    "emotion_balanced_accuracy": r["emotion"]["balanced_accuracy"],
-                    "happy_spearman": r["ranking"]["spearman"],
-                    "mean_spearman": r["ranking"]["mean_spearman"],
+                    **r.as_row(),
                 }
                 print(json.dumps(row), flush=True)
         for warehouse in args.phantoms:

@@ -107,14 +107,14 @@ def sampling_ceiling(folder: Path, sample_fps: float) -> dict:
             np.full(len(seen), 1 / sample_fps),
         )
         episodes.append((stored, rows))
-    r = score(episodes, {"tom", "jerry"})["ranking"]
+    r = score(episodes, {"tom", "jerry"}).ranking
     return {
         "footage": "clean",
         "detect": "truth of the sampled frames (the ceiling)",
         "sample_fps": sample_fps,
-        "happy_spearman": r["spearman"],
-        "mean_spearman": r["mean_spearman"],
-        "per_emotion": r["per_emotion"],
+        "happy_spearman": r.spearman,
+        "mean_spearman": r.mean_spearman,
+        "per_emotion_spearman": r.per_emotion,
     }
 
 
@@ -165,12 +165,7 @@ def main() -> None:
                                 "cascades": str(args.cascades or "shipped"),
                                 "detect": spec,
                                 "sample_fps": fps,
-                                "precision": r["detection"]["precision"],
-                                "recall": r["detection"]["recall"],
-                                "emotion_balanced_accuracy": r["emotion"]["balanced_accuracy"],
-                                "happy_spearman": r["ranking"]["spearman"],
-                                "mean_spearman": r["ranking"]["mean_spearman"],
-                                "per_emotion": r["ranking"]["per_emotion"],
+                                **r.as_row(),
                                 "faces": summary.as_json()["faces"],
                                 "seconds": round(seconds, 1),
                                 "x_real_time": round(video_s / seconds, 1),

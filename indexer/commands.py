@@ -193,18 +193,16 @@ def _evaluate(args: argparse.Namespace) -> int:
     with reader.connect(args.warehouse) as con:
         report = evaluate_warehouse(con, args.truth)
     if args.json:
-        print(json.dumps(report))
+        print(json.dumps(report.as_json()))
     else:
-        d, e, r = report["detection"], report["emotion"], report["ranking"]
-        print(f"episodes {report['episodes']}")
-        print(f"detection  precision {d['precision']:.4f}  recall {d['recall']:.4f}")
-        for c, v in d["per_character"].items():
-            print(f"  {c:10s} precision {v['precision']:.4f}  recall {v['recall']:.4f}")
-        print(f"emotion    accuracy {e['accuracy']:.4f}  balanced {e['balanced_accuracy']:.4f}")
-        print(
-            f"ranking    spearman {r['spearman']} (happy)  mean over emotions {r['mean_spearman']}"
-        )
-        print("  " + "  ".join(f"{k} {v}" for k, v in r["per_emotion"].items()))
+        d, e, r = report.detection, report.emotion, report.ranking
+        print(f"episodes {report.episodes}")
+        print(f"detection  precision {d.precision:.4f}  recall {d.recall:.4f}")
+        for c in d.per_character:
+            print(f"  {c.character:10s} precision {c.precision:.4f}  recall {c.recall:.4f}")
+        print(f"emotion    accuracy {e.accuracy:.4f}  balanced {e.balanced_accuracy:.4f}")
+        print(f"ranking    spearman {r.spearman} (happy)  mean over emotions {r.mean_spearman}")
+        print("  " + "  ".join(f"{k} {v}" for k, v in r.per_emotion.items()))
     return 0
 
 

@@ -14,7 +14,7 @@ the same for every pair has no ranking to score and is left out of the mean).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -121,8 +121,89 @@ def _spearman(stored: np.ndarray, true: np.ndarray) -> float:
     return float(spearmanr(stored, true).statistic)
 
 
-def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) -> dict:
-    """The `toon evaluate-index --json` report for stored faces against their truth."""
+@dataclass(frozen=True)
+class CharacterDetection:
+    character: str
+    precision: float
+    recall: float
+
+
+@dataclass(frozen=True)
+class DetectionScore:
+    """Stored faces against owed truth faces, on the frames the pass looked at."""
+
+    precision: float
+    recall: float
+    hits: int
+    false_positives: int
+    owed: int
+    per_character: tuple[CharacterDetection, ...]
+
+
+@dataclass(frozen=True)
+class EmotionScore:
+    """The stored emotion of every hit against its truth."""
+
+    accuracy: float
+    balanced_accuracy: float
+    faces: int
+
+
+@dataclass(frozen=True)
+class RankingScore:
+    """Spearman's rho of stored against true shares over (episode, character) pairs: for
+    `RANKED_EMOTION`, per emotion (None: no true ranking to score), and their mean."""
+
+    spearman: float | None
+    pairs: int
+    per_emotion: dict[str, float | None]
+    mean_spearman: float | None
+
+
+@dataclass(frozen=True)
+class IndexScore:
+    """How well a warehouse matches the truth: `toon evaluate-index`'s report."""
+
+    detection: DetectionScore
+    emotion: EmotionScore
+    ranking: RankingScore
+    episodes: int
+
+    def as_json(self) -> dict:
+        """The `toon evaluate-index --json` object (a contract: keys are only ever added)."""
+        d = self.detection
+        return {
+            "detection": {
+                "precision": d.precision,
+                "recall": d.recall,
+                "hits": d.hits,
+                "false_positives": d.false_positives,
+                "owed": d.owed,
+                "per_character": {
+                    c.character: {"precision": c.precision, "recall": c.recall}
+                    for c in d.per_character
+                },
+            },
+            "emotion": asdict(self.emotion),
+            "ranking": asdict(self.ranking),
+            "episodes": self.episodes,
+        }
+
+    def as_row(self) -> dict:
+        """The headline figures as one flat row, for a benchmark's table."""
+        return {
+            "precision": self.detection.precision,
+            "recall": self.detection.recall,
+            "emotion_accuracy": self.emotion.accuracy,
+            "emotion_balanced_accuracy": self.emotion.balanced_accuracy,
+            "happy_spearman": self.ranking.spearman,
+            "mean_spearman": self.ranking.mean_spearman,
+            "per_emotion_spearman": self.ranking.per_emotion,
+        }
+
+
+def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) -> IndexScore:
+    """Stored faces scored against their truth."""
     total = Tally()
     per_character = {c: Tally() for c in sorted(cast)}
     true_e: list[str] = []
@@ -159,35 +240,29 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
     real = np.array(real_share).reshape(-1, len(EMOTIONS))
     rhos = {e: _spearman(got[:, k], real[:, k]) for k, e in enumerate(EMOTIONS)}
     scored = [r for r in rhos.values() if not np.isnan(r)]
-    rho = rhos[RANKED_EMOTION]
-    return {
-        "detection": {
-            "precision": _ratio(total.hits, total.hits + total.false_positives),
-            "recall": _ratio(total.hits, total.owed),
-            "hits": total.hits,
-            "false_positives": total.false_positives,
-            "owed": total.owed,
-            "per_character": {
-                c: {
-                    "precision": _ratio(t.hits, t.hits + t.false_positives),
-                    "recall": _ratio(t.hits, t.owed),
-                }
+    return IndexScore(
+        detection=DetectionScore(
+            precision=_ratio(total.hits, total.hits + total.false_positives),
+            recall=_ratio(total.hits, total.owed),
+            hits=total.hits,
+            false_positives=total.false_positives,
+            owed=total.owed,
+            per_character=tuple(
+                CharacterDetection(
+                    c, _ratio(t.hits, t.hits + t.false_positives), _ratio(t.hits, t.owed)
+                )
                 for c, t in per_character.items()
-            },
-        },
-        "emotion": {
-            "accuracy": round(accuracy, 4),
-            "balanced_accuracy": round(balanced, 4),
-            "faces": len(true_e),
-        },
-        "ranking": {
-            "spearman": _rounded(rho),
-            "pairs": len(real_share),
-            "per_emotion": {e: _rounded(r) for e, r in rhos.items()},
-            "mean_spearman": _rounded(float(np.mean(scored))) if scored else None,
-        },
-        "episodes": len(episodes),
-    }
+            ),
+        ),
+        emotion=EmotionScore(round(accuracy, 4), round(balanced, 4), len(true_e)),
+        ranking=RankingScore(
+            spearman=_rounded(rhos[RANKED_EMOTION]),
+            pairs=len(real_share),
+            per_emotion={e: _rounded(r) for e, r in rhos.items()},
+            mean_spearman=_rounded(float(np.mean(scored))) if scored else None,
+        ),
+        episodes=len(episodes),
+    )
 
 
 def _rounded(x: float) -> float | None:
@@ -221,7 +296,7 @@ def stored_faces(con: duckdb.DuckDBPyConnection, episode_id: str) -> StoredFaces
     )
 
 
-def evaluate_warehouse(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> dict:
+def evaluate_warehouse(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> IndexScore:
     """Score every indexed episode that has `<episode_id>.truth.csv` in `truth_dir`."""
     if not truth_dir.is_dir():
         raise NotADirectoryError(f"{truth_dir}: not a folder")

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 
 from core.truth import TruthRow
+from core.vocabulary import EMOTIONS
 from indexer.evaluate import StoredFaces, score
+from tests.conftest import run_toon
 
 
 def _episode(name: str, shown: list[str], stored_as: list[str]) -> tuple[StoredFaces, list]:
@@ -37,7 +43,7 @@ def test_every_emotion_is_ranked_and_constant_ones_are_left_out() -> None:
         ["happy"] * 3 + ["sad"] * 1,
     ]
     episodes = [_episode(f"e{i}", t, s) for i, (t, s) in enumerate(zip(truth, stored, strict=True))]
-    r = score(episodes, {"tom"})["ranking"]
+    r = asdict(score(episodes, {"tom"}).ranking)
     assert r["spearman"] == 1.0 == r["per_emotion"]["happy"]
     # stored sad shares 0.25, 0.5, 0.25 against true 0.75, 0.5, 0.25: no correlation
     assert r["per_emotion"]["sad"] == 0.0
@@ -51,7 +57,36 @@ def test_an_emotion_never_stored_counts_as_unranked() -> None:
     truth = [["sad"] * k + ["happy"] * (4 - k) for k in (1, 2, 3)]
     stored = [["happy"] * 4] * 3  # sad shares differ in truth; the pass never says sad
     episodes = [_episode(f"e{i}", t, s) for i, (t, s) in enumerate(zip(truth, stored, strict=True))]
-    r = score(episodes, {"tom"})["ranking"]
+    r = asdict(score(episodes, {"tom"}).ranking)
     assert r["per_emotion"]["sad"] == 0.0
     assert r["per_emotion"]["happy"] == 0.0
     assert r["mean_spearman"] == 0.0
+
+
+def test_evaluate_index_prints_the_report_it_writes_as_json(
+    tmp_path: Path, episodes_640: Path
+) -> None:
+    wh = tmp_path / "wh"
+    assert run_toon(["index", str(episodes_640), "--warehouse", str(wh)])[0] == 0
+    rc, out, err = run_toon(
+        ["evaluate-index", "--warehouse", str(wh), "--truth", str(episodes_640), "--json"]
+    )
+    assert rc == 0, err
+    report = json.loads(out)
+    assert set(report) == {"detection", "emotion", "ranking", "episodes"}
+    assert report["episodes"] == 3
+    d = report["detection"]
+    assert set(d["per_character"]) == {"tom", "jerry"}
+    assert d["precision"] == round(d["hits"] / (d["hits"] + d["false_positives"]), 4)
+    assert d["recall"] == round(d["hits"] / d["owed"], 4)
+    assert set(report["ranking"]["per_emotion"]) == set(EMOTIONS)
+
+    rc, text, _ = run_toon(["evaluate-index", "--warehouse", str(wh), "--truth", str(episodes_640)])
+    assert rc == 0
+    lines = text.splitlines()
+    assert lines[0] == "episodes 3"
+    assert lines[1] == f"detection  precision {d['precision']:.4f}  recall {d['recall']:.4f}"
+    e = report["emotion"]
+    assert (
+        f"emotion    accuracy {e['accuracy']:.4f}  balanced {e['balanced_accuracy']:.4f}" in lines
+    )

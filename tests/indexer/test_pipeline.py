@@ -36,9 +36,9 @@ def test_pass_finds_the_cast_with_their_emotions(episodes_640: Path, passes: dic
         pairs.append((stored, list(read_truth(episodes_640 / f"{stem}.truth.csv"))))
     report = score(pairs, {"tom", "jerry"})
     # coarse floors that catch a broken pass; the real figures are in BENCHMARKS.md
-    assert report["detection"]["precision"] >= 0.8
-    assert report["detection"]["recall"] >= 0.6
-    assert report["emotion"]["accuracy"] >= 0.7
+    assert report.detection.precision >= 0.8
+    assert report.detection.recall >= 0.6
+    assert report.emotion.accuracy >= 0.7
 
 
 def test_pass_output_is_consistent(passes: dict) -> None:
