@@ -31,7 +31,7 @@ sys.path[0] = str(ROOT)  # bench/cascades.py would hide the cascades package
 from core.vocabulary import EMOTIONS as ALL_EMOTIONS  # noqa: E402
 from synth.facesets import face_crop  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_results  # noqa: E402
-from warehouse import queries, reader  # noqa: E402
+from warehouse import catalog, reader  # noqa: E402
 
 K = 10
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -80,8 +80,8 @@ def screenshots(browser, server: Server, out: Path, sketch: Path) -> None:  # no
     """One PNG per page, each showing what the page is for."""
     out.mkdir(parents=True, exist_ok=True)
     with reader.connect(server.warehouse) as con:
-        episode = queries.episodes(con)[0]["episode_id"]
-        rows = queries.timeline(con, episode)
+        episode = catalog.episodes(con)[0]["episode_id"]
+        rows = catalog.timeline(con, episode)
         moment = rows[len(rows) // 2]["time_s"]
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(120_000)
@@ -129,7 +129,7 @@ def main() -> int:
             server = Server(folder.resolve(), Path(tmp) / f"labels-{n}")
             try:
                 with reader.connect(folder) as con:
-                    size = queries.overview(con)
+                    size = catalog.overview(con)
                 paint = [first_paint(browser, server.url) for _ in range(args.runs)]
                 trip = [similar_round_trip(browser, server.url, q) for q in queries_png]
                 if args.shots and n == 0:

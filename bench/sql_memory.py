@@ -50,7 +50,9 @@ SMALL = "SELECT 42 AS answer"
 MEASURE = r"""
 import json, resource, sys, time
 from pathlib import Path
-from warehouse.sandbox import SandboxError, run_sql, run_sql_apart
+from warehouse.sandbox import run_sql
+from warehouse.sandbox_checks import SandboxError
+from warehouse.sandbox_child import run_sql_apart
 way, database, sql = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 run = run_sql if way == "in-process" else run_sql_apart
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

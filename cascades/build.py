@@ -22,6 +22,7 @@ from pathlib import Path
 
 import cv2
 
+from cascades.annotations import check_annotations, frames_from
 from cascades.cascade import write_xml
 from cascades.channel import Channel
 from cascades.detect import (
@@ -32,13 +33,7 @@ from cascades.detect import (
     settings_path,
     settings_text,
 )
-from cascades.samples import (
-    background_images,
-    background_paths,
-    check_annotations,
-    check_truth_folder,
-    frames_from,
-)
+from cascades.samples import background_images, background_paths, check_truth_folder
 from cascades.train import (
     STAGE_HEADER,
     StageReport,

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cascades.annotations import boxes_by_character
 from cascades.detect import Detector, DetectSettings, group_windows, windows_to_boxes
-from cascades.samples import boxes_by_character, truth_frames
+from cascades.samples import truth_frames
 from core.detections import iou
 from core.truth import DONT_CARE_VISIBLE
 

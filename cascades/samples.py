@@ -1,23 +1,18 @@
-"""Where training windows come from: annotated frames, read from truth files or annotation lists.
+"""Where training windows come from: annotated frames, and the episodes' truth files.
 
 Three sources give the same thing, `AnnotatedFrame`s (a grey image and the character's face boxes):
-- a folder of `toon synth episodes` output (`<id>.mp4` + `<id>.truth.csv`),
+- a folder of `toon synth episodes` output (`<id>.mp4` + `<id>.truth.csv`), read here,
 - OpenCV's `opencv_annotation` list (`path n x y w h ...`, paths relative to the list),
-- COCO JSON (`images`, `annotations` with `bbox` [x, y, w, h], `categories` named by character).
-Every error names the file and the problem.
-
-An annotation file is untrusted: its category names (and a list's file name, the character's)
-must pass `core.names.check_name`, since they become folder names, and the images it names must
-lie under its own folder unless the caller allows otherwise (`allow_outside_images`). A box that
-ends at most `EDGE_SLACK_PX` past the frame (annotation tools export floats) is clipped to it, and
-the count said once per file through `warn`.
+- COCO JSON (`images`, `annotations` with `bbox` [x, y, w, h], `categories` named by character),
+the last two read by `cascades/annotations.py`, which also holds `frames_from`, the reader for
+any of the three. This module also holds what they share (the frame, its boxes checked against
+the frame, an image decoded) and the background pictures, which hold no face. Every error names
+the file and the problem.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,26 +20,10 @@ import cv2
 import numpy as np
 
 from cascades.channel import Channel
-from core.detections import xywh_to_xyxy
-from core.names import check_name
-from core.outputs import is_inside
 from core.truth import DONT_CARE_VISIBLE, TruthRow, read_truth
 from core.video import Frame, VideoInfo, check_regular, probe, read_frames
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-# CVAT and Label Studio export boxes as floats that may end a fraction of a pixel past the frame;
-# a box of an annotation file that far out is clipped to the frame, one further out is refused.
-EDGE_SLACK_PX = 1.0
-
-_SAID: set[str] = set()
-
-
-def warn_once(line: str) -> None:
-    """`line` on stderr the first time this process meets it: a file that one command reads
-    twice (training, then tuning) is warned about once, as Python's own warnings are."""
-    if line not in _SAID:
-        _SAID.add(line)
-        print(line, file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -80,11 +59,12 @@ class AnnotatedFrame:
         return replace(self, image=channel.apply(self.image))
 
 
-def _boxes(rows: list[tuple[float, float, float, float]]) -> np.ndarray:
+def as_boxes(rows: list[tuple[float, float, float, float]]) -> np.ndarray:
+    """xyxy rows as a (K, 4) float64 array; (0, 4) when there are none."""
     return np.array(rows, np.float64).reshape(-1, 4)
 
 
-def _fit_box(
+def fit_box(
     path: Path, where: str, xyxy: tuple[float, ...], wh: tuple[int, int], slack_px: float = 0.0
 ) -> tuple[tuple[float, float, float, float], bool]:
     """The box, clipped to the frame when it ends at most `slack_px` past it, and whether it was.
@@ -111,42 +91,7 @@ def _fit_box(
 def _check_box(path: Path, where: str, xyxy: tuple[float, ...], wh: tuple[int, int]) -> None:
     """Raise unless the box lies inside the frame, with a width and a height (truth files: the
     product writes them, so no slack)."""
-    _fit_box(path, where, xyxy, wh)
-
-
-def _fit_boxes(
-    path: Path, where: str, boxes_xyxy: np.ndarray, wh: tuple[int, int]
-) -> tuple[np.ndarray, int]:
-    """(K, 4) boxes of an annotation file, each fitted by `_fit_box` with `EDGE_SLACK_PX`, and
-    how many were clipped."""
-    fitted = [_fit_box(path, where, tuple(b), wh, EDGE_SLACK_PX) for b in boxes_xyxy]
-    return _boxes([b for b, _ in fitted]), sum(clipped for _, clipped in fitted)
-
-
-def _say_clipped(path: Path, clipped: int, warn: Callable[[str], None]) -> None:
-    if clipped:
-        boxes = "1 box" if clipped == 1 else f"{clipped} boxes"
-        were = "was" if clipped == 1 else "were"
-        warn(f"{path}: {boxes} within a pixel past the frame edge {were} clipped to it")
-
-
-def _image_of(path: Path, name: str, where: str, allow_outside_images: bool) -> Path:
-    """The image an annotation file names, resolved against the file's folder.
-
-    Raises:
-        ValueError: it lies outside that folder (after following links), unless allowed.
-    """
-    try:
-        image = (path.parent / name).resolve()
-    except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a link loop (< 3.13)
-        raise ValueError(f"{path}{where}: image {name!r} cannot be a path ({exc})") from None
-    if not allow_outside_images and not is_inside(image, path.parent):
-        raise ValueError(
-            f"{path}{where}: image {name!r} lies outside the annotation file's folder "
-            f"{path.parent.resolve()} (images must be under it; --allow-outside-images reads "
-            "it anyway)"
-        )
-    return image
+    fit_box(path, where, xyxy, wh)
 
 
 def truth_episodes(folder: Path) -> list[tuple[Path, Path]]:
@@ -176,8 +121,8 @@ class TruthFrame:
         """The character's (K, 4) faces owed a detection and its (M, 4) "don't care" ones."""
         mine = [r for r in self.rows if r.character == character]
         return (
-            _boxes([r.xyxy for r in mine if r.visible >= DONT_CARE_VISIBLE]),
-            _boxes([r.xyxy for r in mine if r.visible < DONT_CARE_VISIBLE]),
+            as_boxes([r.xyxy for r in mine if r.visible >= DONT_CARE_VISIBLE]),
+            as_boxes([r.xyxy for r in mine if r.visible < DONT_CARE_VISIBLE]),
         )
 
 
@@ -236,205 +181,17 @@ def frames_from_truth(
     """
     for tf in truth_frames(folder, frame_step):
         owed, ignore = tf.faces_of(character)
-        others = _boxes([r.xyxy for r in tf.rows if r.character != character])
+        others = as_boxes([r.xyxy for r in tf.rows if r.character != character])
         yield AnnotatedFrame(tf.source, tf.frame.bgr, owed, ignore, others)
 
 
-def _read_image(path: Path) -> np.ndarray:
+def read_image(path: Path) -> np.ndarray:
+    """The (H, W, 3) BGR image at `path`; ValueError naming it when it cannot be decoded."""
     check_regular(path, what="an image")  # a pipe would block the decoder; a folder is no image
     img = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if img is None:
         raise ValueError(f"{path}: cannot decode image (corrupt or not an image)")
     return img
-
-
-def _read_list(path: Path, allow_outside_images: bool) -> list[tuple[int, Path, np.ndarray]]:
-    """(line number, image, (K, 4) xyxy boxes) of each line of an `opencv_annotation` list,
-    every line checked before any image is decoded."""
-    lines = []
-    for line_no, line in enumerate(path.read_text().splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        try:
-            n = int(parts[1])
-            nums = [int(float(v)) for v in parts[2:]]
-        except (IndexError, ValueError, OverflowError):
-            raise ValueError(f"{path}:{line_no}: expected `path n x y w h ...`") from None
-        if len(nums) != 4 * n:
-            raise ValueError(f"{path}:{line_no}: says {n} boxes but gives {len(nums)} numbers")
-        image = _image_of(path, parts[0], f":{line_no}", allow_outside_images)
-        lines.append((line_no, image, xywh_to_xyxy(nums)))
-    return lines
-
-
-def frames_from_annotation_list(
-    path: Path, *, allow_outside_images: bool = False, warn: Callable[[str], None] = warn_once
-) -> Iterator[AnnotatedFrame]:
-    """OpenCV's `opencv_annotation` output: `image_path n x y w h [x y w h ...]` per line, the
-    image paths relative to the list (and under its folder, unless `allow_outside_images`)."""
-    clipped = 0
-    for line_no, image, boxes in _read_list(path, allow_outside_images):
-        bgr = _read_image(image)
-        fitted, n = _fit_boxes(path, f":{line_no}", boxes, (bgr.shape[1], bgr.shape[0]))
-        clipped += n
-        yield AnnotatedFrame(str(image), bgr, fitted, _boxes([]))
-    _say_clipped(path, clipped, warn)
-
-
-@dataclass(frozen=True)
-class _CocoImage:
-    """One image of a COCO file: its path and, per category name, (face boxes, "don't care"
-    boxes), xywh as the file gives them."""
-
-    path: Path
-    file_name: str
-    boxes: dict[str, tuple[list, list]]
-
-
-def _read_coco(
-    path: Path, allow_outside_images: bool = False
-) -> tuple[list[str], list[_CocoImage]]:
-    """The category names and the images of a COCO file, in the file's order; ValueError naming
-    the file and what is wrong. Every category name passes `core.names.check_name` (lower-cased
-    first) and every image lies under the file's folder (unless `allow_outside_images`), all
-    checked before any image is decoded."""
-    try:
-        coco = json.loads(path.read_text())
-        named = {c["id"]: c["name"] for c in coco["categories"]}
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ValueError(f"{path}: not COCO JSON this tool reads ({exc})") from None
-    cats = {
-        key: check_name(
-            name.lower() if isinstance(name, str) else name, what="category", source=path
-        )
-        for key, name in named.items()
-    }
-    try:
-        images = {im["id"]: (str(im["file_name"]), {}) for im in coco["images"]}
-        for a in coco["annotations"]:
-            name = cats.get(a.get("category_id"))
-            if name is None:
-                raise ValueError(f"annotation {a.get('id')}: no category {a.get('category_id')!r}")
-            if a.get("image_id") not in images:
-                raise ValueError(f"annotation {a.get('id')}: no image {a.get('image_id')!r}")
-            bbox = [float(v) for v in a["bbox"]]
-            if len(bbox) != 4:
-                raise ValueError(f"annotation {a.get('id')}: bbox needs 4 numbers, has {len(bbox)}")
-            boxes, ignore = images[a["image_id"]][1].setdefault(name, ([], []))
-            (ignore if a.get("iscrowd") else boxes).append(bbox)
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise ValueError(f"{path}: not COCO JSON this tool reads ({exc})") from None
-    return sorted(set(cats.values())), [
-        _CocoImage(_image_of(path, name, "", allow_outside_images), name, boxes)
-        for name, boxes in images.values()
-    ]
-
-
-def _coco_frame(path: Path, im: _CocoImage) -> tuple[np.ndarray, dict[str, tuple], int]:
-    """The image, decoded once, its boxes per category as xyxy arrays, each fitted to the frame,
-    and how many of them were clipped."""
-    bgr = _read_image(im.path)
-    wh = (bgr.shape[1], bgr.shape[0])
-    where = f" (image {im.file_name})"
-    xyxy, clipped = {}, 0
-    for name, (boxes, ignore) in im.boxes.items():
-        owed, n = _fit_boxes(path, where, xywh_to_xyxy(boxes), wh)
-        hidden, m = _fit_boxes(path, where, xywh_to_xyxy(ignore), wh)
-        xyxy[name] = (owed, hidden)
-        clipped += n + m
-    return bgr, xyxy, clipped
-
-
-def frames_from_coco(
-    path: Path,
-    character: str,
-    *,
-    allow_outside_images: bool = False,
-    warn: Callable[[str], None] = warn_once,
-) -> Iterator[AnnotatedFrame]:
-    """COCO JSON: boxes of the category named `character` (case-insensitive); every other
-    category's boxes as `others_xyxy`."""
-    names, images = _read_coco(path, allow_outside_images)
-    character = character.lower()
-    if character not in names:
-        raise ValueError(f"{path}: no category named {character!r} (has: {', '.join(names)})")
-    empty = (_boxes([]), _boxes([]))
-    clipped = 0
-    for im in images:
-        bgr, xyxy, n = _coco_frame(path, im)
-        clipped += n
-        owed, ignore = xyxy.get(character, empty)
-        others = [b for name, pair in xyxy.items() if name != character for b in pair]
-        yield AnnotatedFrame(str(im.path), bgr, owed, ignore, np.concatenate([_boxes([]), *others]))
-    _say_clipped(path, clipped, warn)
-
-
-def boxes_by_character(
-    path: Path, *, allow_outside_images: bool = False, warn: Callable[[str], None] = warn_once
-) -> Iterator[tuple[Path, np.ndarray, dict[str, np.ndarray], np.ndarray]]:
-    """Every annotated image of a COCO file (every category) or an `opencv_annotation` list (one
-    character, named by the list's file name: `bunny.txt`): (image, BGR, {character: face boxes},
-    the boxes of any character marked "don't care"), boxes xyxy. Each image is decoded once.
-
-    Every character name passes `core.names.check_name`, so it may name a folder; images lie
-    under the annotation file's folder unless `allow_outside_images`.
-    """
-    if path.suffix.lower() == ".json":
-        names, images = _read_coco(path, allow_outside_images)
-        clipped = 0
-        for im in images:
-            bgr, xyxy, n = _coco_frame(path, im)
-            clipped += n
-            boxes = {c: xyxy[c][0] if c in xyxy else _boxes([]) for c in names}
-            hidden = np.concatenate([_boxes([])] + [ignore for _, ignore in xyxy.values()])
-            yield im.path, bgr, boxes, hidden
-        _say_clipped(path, clipped, warn)
-    elif path.suffix.lower() == ".txt":
-        character = check_name(path.stem.lower(), what="character", source=path)
-        listed = frames_from_annotation_list(
-            path, allow_outside_images=allow_outside_images, warn=warn
-        )
-        for f in listed:
-            yield Path(f.source), f.image, {character: f.boxes_xyxy}, f.ignore_xyxy
-    else:
-        raise ValueError(
-            f"{path}: face boxes come as COCO (.json) or an opencv_annotation list (.txt)"
-        )
-
-
-def check_annotations(path: Path, *, allow_outside_images: bool = False) -> None:
-    """Check a COCO file (.json) or an annotation list as far as it goes without decoding an
-    image: its JSON or lines, its category names, where its images lie.
-
-    Raises:
-        ValueError, OSError: naming the file and the first problem, as its reader would.
-    """
-    if path.suffix.lower() == ".json":
-        _read_coco(path, allow_outside_images)
-    else:
-        _read_list(path, allow_outside_images)
-
-
-def frames_from(
-    source: Path,
-    character: str,
-    frame_step: int = 1,
-    *,
-    allow_outside_images: bool = False,
-    warn: Callable[[str], None] = warn_once,
-) -> Iterator[AnnotatedFrame]:
-    """Annotated frames from a truth folder, a `.txt` annotation list or a `.json` COCO file
-    (whose images must lie under its folder unless `allow_outside_images`)."""
-    if source.is_dir():
-        return frames_from_truth(source, character, frame_step)
-    if not source.exists():
-        raise FileNotFoundError(f"{source}: no such file or folder")
-    if source.suffix.lower() == ".json":
-        return frames_from_coco(
-            source, character, allow_outside_images=allow_outside_images, warn=warn
-        )
-    return frames_from_annotation_list(source, allow_outside_images=allow_outside_images, warn=warn)
 
 
 def background_paths(folder: Path) -> list[Path]:
@@ -450,4 +207,4 @@ def background_paths(folder: Path) -> list[Path]:
 def background_images(folder: Path) -> Iterator[AnnotatedFrame]:
     """Pictures that contain none of the character, as frames with no boxes."""
     for p in background_paths(folder):
-        yield AnnotatedFrame(str(p), _read_image(p), _boxes([]), _boxes([]))
+        yield AnnotatedFrame(str(p), read_image(p), as_boxes([]), as_boxes([]))

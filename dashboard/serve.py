@@ -12,7 +12,7 @@ from pathlib import Path
 from dashboard import boxes
 from dashboard.settings import Settings
 from model.pictures import MAX_UPLOAD_MB
-from warehouse import queries, reader
+from warehouse import catalog, reader
 
 APP = Path(__file__).resolve().parent / "streamlit_app.py"
 # How the server allocates memory, unless the environment says otherwise. Each page run is a
@@ -81,7 +81,7 @@ def _check_warehouse(settings: Settings) -> None:
     if not weights.is_file():
         raise FileNotFoundError(f"{settings.model}: not a model folder (no model.keras)")
     with reader.connect(settings.warehouse) as con:
-        used = queries.models_used(con)
+        used = catalog.models_used(con)
     sha = hashlib.sha256(weights.read_bytes()).hexdigest()
     if used and sha not in used:
         raise ValueError(

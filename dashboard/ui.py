@@ -7,7 +7,7 @@ import math
 import altair as alt
 import streamlit as st
 
-from warehouse import queries
+from warehouse import catalog, queries
 from warehouse.schema import EMOTIONS
 
 EPISODE_PAGE = "app_pages/episode.py"
@@ -72,7 +72,7 @@ def face_grid(con, faces: list[dict], columns: int = GRID_COLUMNS, links: bool =
         cells = st.columns(columns)
         for cell, face in zip(cells, faces[start : start + columns], strict=False):
             with cell, st.container(border=True):
-                jpeg = queries.thumbnail(con, face["face_id"])
+                jpeg = catalog.thumbnail(con, face["face_id"])
                 if jpeg:
                     st.image(jpeg, width=96)
                 caption = f"**{face['character']}** · {face['emotion']}"

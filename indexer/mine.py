@@ -32,8 +32,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from cascades.annotations import boxes_by_character
 from cascades.finder import CascadeSet
-from cascades.samples import boxes_by_character, truth_episodes
+from cascades.samples import truth_episodes
 from core.detections import intersection
 from core.names import check_name
 from core.outputs import is_inside
@@ -48,6 +49,8 @@ JITTER_SCALE = (1.0 / CROP_SCALE, 1.3 / CROP_SCALE)
 JITTER_SHIFT = 0.1
 # A detection is a false positive when less than this share of it, and of every face (any
 # visibility), is shared with a face: a window holding half a face is no clean "other".
+# Every 12th frame: half a second at 24 fps, so neighbouring crops are not copies of each other.
+FRAME_STEP = 12
 NONFACE_MAX_SHARED = 0.15
 
 
@@ -84,7 +87,7 @@ def mine_crops(
     out: Path,
     cascades: CascadeSet,
     size: int = 64,
-    frame_step: int = 12,
+    frame_step: int = FRAME_STEP,
     seed: int = 0,
     on_item: Callable[[], None] | None = None,
     *,

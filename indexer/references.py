@@ -13,11 +13,14 @@ import numpy as np
 
 from core.names import check_name
 from core.outputs import check_output_folder, staged_folder
-from warehouse import queries
+from warehouse import picks
 from warehouse.schema import EMOTIONS
 
 TILE_PX = 64
 LABEL_PX = 140
+
+
+PER = 20  # faces per emotion: enough to judge a class by eye in one screen
 
 
 SHEET = "contact_sheet.png"
@@ -48,7 +51,7 @@ def zip_references(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -> dict:
+def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = PER) -> dict:
     """Write OUT/<character>/<emotion>/<face_id>.jpg and OUT/contact_sheet.png.
 
     OUT must be new, empty or a references folder this wrote (it holds the contact sheet): a
@@ -58,7 +61,7 @@ def write_references(con: duckdb.DuckDBPyConnection, out: Path, per: int = 20) -
     if per < 1:
         raise ValueError(f"--per must be >= 1, got {per}")
     check_output_folder(out, marker=SHEET, what="references")
-    picked = queries.reference_faces(con, per)
+    picked = picks.reference_faces(con, per)
     if not picked:
         raise ValueError("the warehouse has no faces to take references from")
     with staged_folder(out) as tmp:

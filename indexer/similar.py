@@ -17,7 +17,7 @@ import numpy as np
 
 from core.vocabulary import OTHER
 from model.pictures import read_face, read_picture_file
-from warehouse import queries, reader
+from warehouse import catalog, queries, reader
 
 if TYPE_CHECKING:
     from model.store import EmotionModel
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # cast: the head's own decision. Chosen on validation pictures (seed 951, not the test seeds):
 # 186 faces of the cast, colour and sketch, reach at most 0.07; white, black, grey, 1x1, fully
 # transparent and noise pictures at least 0.976; a single pen stroke 0.785.
+K = 10  # faces an answer shows
 NOT_A_FACE = 0.5
 
 
@@ -85,7 +86,7 @@ def embed_image(model: EmotionModel, image: Path) -> np.ndarray:
 def check_model(con, model: EmotionModel) -> None:  # noqa: ANN001
     """Refuse a model other than the one that indexed the warehouse: its vectors would not
     be comparable."""
-    used = queries.models_used(con)
+    used = catalog.models_used(con)
     if used and model.sha256 not in used:
         raise ValueError(
             f"{model.folder}: the warehouse was indexed with another model "
@@ -94,7 +95,7 @@ def check_model(con, model: EmotionModel) -> None:  # noqa: ANN001
 
 
 def similar_to_image(
-    warehouse: Path, image: Path, model_dir: Path, k: int = 10, character: str | None = None
+    warehouse: Path, image: Path, model_dir: Path, k: int = K, character: str | None = None
 ) -> Answer:
     """`toon similar`: the picture, the warehouse and the character are checked before the
     model (and TensorFlow) loads."""
@@ -102,7 +103,7 @@ def similar_to_image(
     index = reader.face_index(warehouse)
     with reader.connect(warehouse) as con:
         if character is not None:
-            queries.check_character(con, character)
+            catalog.check_character(con, character)
         from model.store import EmotionModel  # TensorFlow: only once the input is known good
 
         model = EmotionModel(model_dir)

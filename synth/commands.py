@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
@@ -16,11 +15,12 @@ from tqdm import tqdm
 from core.argtypes import at_least
 from core.video import probe
 from synth.artists import CONVENTIONS, restricted, write_artist_faces, write_contact_sheet
+from synth.cuts import CutSettings
 from synth.degrade import STRENGTHS, degrade_episode, find_episodes
 from synth.episodes import plan_episodes, write_episode
 from synth.facesets import STYLES, write_faces
 from synth.plan import Episode
-from synth.realworld import SOURCES_DIR, SPLITS, CutSettings, cut_nonfaces, load_sources
+from synth.realworld import SOURCES_DIR, SPLITS, cut_nonfaces, load_sources
 from synth.sheet import write_sheet
 from synth.shows import DEFAULT_SHOW, SHOWS
 
@@ -269,7 +269,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--jobs",
         type=_positive_int,
         default=1,
-        help=f"episodes rendered in parallel (default 1; this machine has {os.cpu_count()} cores)",
+        help="episodes rendered in parallel, up to one per core (default 1)",
     )
     _show_flag(ep)
     ep.add_argument("--json", action="store_true", help="print what was written as JSON")

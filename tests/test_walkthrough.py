@@ -95,12 +95,12 @@ def label_faces(warehouse: Path) -> int:
     """A person on the Label page: the first faces it offers, named by the emotion the model
     gave (a stand-in for the person's eye), through the page's own writer."""
     from dashboard.labels import save_label
-    from warehouse import queries, reader
+    from warehouse import catalog, picks, reader
 
     with reader.connect(warehouse) as con:
-        faces = queries.most_informative(con, 20)
+        faces = picks.most_informative(con, 20)
         for face in faces:
-            jpeg = queries.thumbnail(con, face["face_id"])
+            jpeg = catalog.thumbnail(con, face["face_id"])
             save_label(
                 warehouse / "labels", face["face_id"], face["character"], face["emotion"], jpeg
             )

@@ -13,14 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from warehouse import queries, reader
-from warehouse.sandbox import (
-    MAX_SQL_BYTES,
-    QUERY_TOO_LONG,
-    SandboxError,
-    SandboxLimits,
-    check_sql_text,
-    run_sql_apart,
-)
+from warehouse.sandbox import SandboxLimits
+from warehouse.sandbox_checks import MAX_SQL_BYTES, QUERY_TOO_LONG, SandboxError, check_sql_text
+from warehouse.sandbox_child import run_sql_apart
 from warehouse.schema import EMOTIONS
 from warehouse.subtitles import FORMATS, subtitles
 

@@ -1,6 +1,11 @@
 """The questions users ask, answered once: the `toon` commands and every dashboard page call
 these, so an answer cannot differ between them.
 
+Which character or episode shows an emotion most (with a bootstrap interval), which episodes
+to watch for a mood or like another, and which faces look like a query. What the warehouse
+holds, read as stored, is in `catalog.py`; the faces picked for people to label or to draw
+from, in `picks.py`.
+
 Each function takes a read-only connection to a published snapshot and returns rows as
 dictionaries (column name -> value), the shape `--json` prints.
 """
@@ -14,12 +19,10 @@ import duckdb
 import numpy as np
 
 from warehouse import vectors
+from warehouse.catalog import check_character, episode_exists, records
 from warehouse.schema import EMOTIONS
 
 RANK_BY = ("character", "episode", "character-episode")
-# Two faces whose embeddings are closer than this (cosine) are the same reference; the less
-# confident one is left out. Consecutive samples of one track are near 1.0.
-REFERENCE_MAX_SIMILARITY = 0.97
 # A share's interval: the 95% percentile interval of a bootstrap over tracks (one face through
 # one shot; its samples are not independent, the tracks nearly are), with a fixed seed so the
 # same warehouse always gives the same interval. Past BOOTSTRAP_MAX_TRACKS tracks in one group
@@ -28,11 +31,6 @@ REFERENCE_MAX_SIMILARITY = 0.97
 INTERVAL = 0.95
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_MAX_TRACKS = 2000
-
-
-def _records(rel: duckdb.DuckDBPyConnection) -> list[dict]:
-    names = [d[0] for d in rel.description]
-    return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
 
 
 def check_emotion(emotion: str) -> str:
@@ -75,7 +73,7 @@ def rank(
         FROM episode_character_emotions v{join}
         GROUP BY {group}
         ORDER BY share DESC, {group}"""
-    rows = _records(con.execute(sql, [emotion, emotion, emotion]))
+    rows = records(con.execute(sql, [emotion, emotion, emotion]))
     for n, row in enumerate(rows, start=1):
         row["rank"] = n
         row["emotion"] = emotion
@@ -135,54 +133,6 @@ def _interval(
         z = NormalDist().inv_cdf(1 - tail)
         low, high = max(r - z * se, 0.0), min(r + z * se, 1.0)
     return float(low), float(high)
-
-
-def episodes(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Every episode the warehouse knows, indexed or failed, by id."""
-    return _records(
-        con.execute(
-            "SELECT episode_id, title, path, status, error, duration_s, faces, sample_fps, "
-            "indexed_at FROM episodes ORDER BY episode_id"
-        )
-    )
-
-
-def episode_exists(con: duckdb.DuckDBPyConnection, episode_id: str) -> None:
-    row = con.execute("SELECT status FROM episodes WHERE episode_id = ?", [episode_id]).fetchone()
-    if row is None:
-        known = [r[0] for r in con.execute("SELECT episode_id FROM episodes ORDER BY 1").fetchall()]
-        shown = ", ".join(known[:10]) + (" ..." if len(known) > 10 else "")
-        raise ValueError(f"no episode {episode_id!r} in the warehouse (has: {shown or 'none'})")
-    if row[0] != "indexed":
-        raise ValueError(f"episode {episode_id!r} failed to index; it has no faces")
-
-
-def check_character(con: duckdb.DuckDBPyConnection, character: str) -> None:
-    """Raise unless the warehouse holds faces of `character` (a typo is not "no results")."""
-    if con.execute("SELECT 1 FROM faces WHERE character = ? LIMIT 1", [character]).fetchone():
-        return
-    rows = con.execute("SELECT DISTINCT character FROM faces ORDER BY 1").fetchall()
-    known = [r[0] for r in rows]
-    raise ValueError(
-        f"no faces of character {character!r} in the warehouse (has: {', '.join(known) or 'none'})"
-    )
-
-
-def timeline(con: duckdb.DuckDBPyConnection, episode_id: str) -> list[dict]:
-    """Per sampled frame and character, the most confident face's emotion: what the subtitles
-    and the dashboard's timeline show. Rows: time_s, seconds, character, emotion, confidence."""
-    episode_exists(con, episode_id)
-    return _records(
-        con.execute(
-            """
-            SELECT time_s, seconds, character, emotion, confidence
-            FROM faces WHERE episode_id = ?
-            QUALIFY row_number() OVER (PARTITION BY frame, character
-                                       ORDER BY confidence DESC, face_id) = 1
-            ORDER BY time_s, character""",
-            [episode_id],
-        )
-    )
 
 
 def recommend_like(con: duckdb.DuckDBPyConnection, episode_id: str, k: int = 10) -> list[dict]:
@@ -273,7 +223,7 @@ def similar(
     while True:
         ids, scores = vectors.search(index, query, fetch)[0]
         score_of = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        rows = _records(
+        rows = records(
             con.execute(
                 """
                 SELECT face_id, episode_id, time_s, frame, character, emotion, confidence,
@@ -291,178 +241,3 @@ def similar(
         r["score"] = score_of[r["face_id"]]
     rows.sort(key=lambda r: (-r["score"], r["face_id"]))
     return rows[:k]
-
-
-def thumbnail(con: duckdb.DuckDBPyConnection, face_id: int) -> bytes | None:
-    row = con.execute("SELECT jpeg FROM thumbnails WHERE face_id = ?", [face_id]).fetchone()
-    return bytes(row[0]) if row else None
-
-
-def overview(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the warehouse holds: episodes indexed and failed, hours of video, faces, characters."""
-    row = con.execute(
-        """
-        SELECT count(*) FILTER (WHERE status = 'indexed'),
-               count(*) FILTER (WHERE status = 'failed'),
-               coalesce(sum(duration_s) FILTER (WHERE status = 'indexed'), 0),
-               (SELECT coalesce(sum(faces), 0)::BIGINT FROM episode_character_emotions),
-               (SELECT list(DISTINCT character ORDER BY character)
-                FROM episode_character_emotions)
-        FROM episodes"""
-    ).fetchone()
-    return {
-        "episodes": row[0],
-        "failed": row[1],
-        "duration_s": float(row[2]),
-        "faces": row[3],
-        "characters": list(row[4] or []),
-    }
-
-
-def character_emotions(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The `character_emotions` view: each character's share of screen time per emotion."""
-    return _records(
-        con.execute(
-            "SELECT character, emotion, faces, seconds, share FROM character_emotions "
-            "ORDER BY character, share DESC, emotion"
-        )
-    )
-
-
-def episode(con: duckdb.DuckDBPyConnection, episode_id: str) -> dict:
-    """One indexed episode's file and size: what a player needs."""
-    episode_exists(con, episode_id)
-    return _records(
-        con.execute(
-            "SELECT episode_id, title, path, duration_s, fps, width, height, faces "
-            "FROM episodes WHERE episode_id = ?",
-            [episode_id],
-        )
-    )[0]
-
-
-def faces_at(con: duckdb.DuckDBPyConnection, episode_id: str, time_s: float) -> list[dict]:
-    """The faces of the sampled frame nearest `time_s` (the earlier one on a tie); none when
-    that frame had none.
-
-    Rows: face_id, time_s, character, emotion, confidence, filled.
-    """
-    episode_exists(con, episode_id)
-    return _records(
-        con.execute(
-            """
-            SELECT face_id, time_s, character, emotion, confidence, filled FROM faces
-            WHERE episode_id = $1 AND frame = (
-                SELECT frame FROM samples WHERE episode_id = $1
-                ORDER BY abs(time_s - $2), time_s LIMIT 1)
-            ORDER BY character, face_id""",
-            [episode_id, time_s],
-        )
-    )
-
-
-# The faces a person may label: found by a cascade (not by gap filling) in an indexed episode,
-# and not among the face ids bound to the first parameter (those labelled already).
-_TO_LABEL = """
-    SELECT f.face_id, f.episode_id, f.track_id, f.time_s, f.character, f.emotion, f.confidence
-    FROM faces f JOIN episodes e USING (episode_id)
-    WHERE e.status = 'indexed' AND NOT f.filled
-      AND f.face_id NOT IN (SELECT unnest(?::BIGINT[]))"""
-
-
-def least_certain(
-    con: duckdb.DuckDBPyConnection, limit: int, skip: list[int] | None = None
-) -> list[dict]:
-    """Faces the model was least sure of (lowest emotion confidence), found by a cascade, not
-    by gap filling: the ones most worth a human label. `skip` holds face ids already labelled.
-
-    Rows: face_id, episode_id, time_s, character, emotion, confidence.
-    """
-    if limit < 1:
-        raise ValueError(f"limit must be >= 1, got {limit}")
-    return _records(
-        con.execute(
-            f"""
-            SELECT face_id, episode_id, time_s, character, emotion, confidence
-            FROM ({_TO_LABEL})
-            ORDER BY confidence, face_id
-            LIMIT ?""",
-            [list(skip or []), limit],
-        )
-    )
-
-
-def most_informative(
-    con: duckdb.DuckDBPyConnection, limit: int, skip: list[int] | None = None
-) -> list[dict]:
-    """The faces whose labels teach the model most, for the Label page: the least certain face
-    of each track first (the other faces of a track mostly repeat it), taking turns over
-    (character, emotion the model says), so that one character's doubtful moods do not fill
-    the page; then the second least certain face of each track, and so on. Within a turn, the
-    least certain first. Found by a cascade, not by gap filling; `skip` holds face ids already
-    labelled. Every unlabelled face comes up in the end.
-
-    Rows: face_id, episode_id, time_s, character, emotion, confidence.
-    """
-    if limit < 1:
-        raise ValueError(f"limit must be >= 1, got {limit}")
-    return _records(
-        con.execute(
-            f"""
-            WITH pool AS ({_TO_LABEL}), ranked AS (
-                SELECT *, row_number() OVER (
-                    PARTITION BY episode_id, coalesce(track_id, -face_id)
-                    ORDER BY confidence, face_id) AS in_track
-                FROM pool
-            ), turns AS (
-                SELECT *, row_number() OVER (
-                    PARTITION BY in_track, character, emotion
-                    ORDER BY confidence, face_id) AS turn
-                FROM ranked
-            )
-            SELECT face_id, episode_id, time_s, character, emotion, confidence
-            FROM turns
-            ORDER BY in_track, turn, confidence, face_id
-            LIMIT ?""",
-            [list(skip or []), limit],
-        )
-    )
-
-
-def reference_faces(
-    con: duckdb.DuckDBPyConnection, per: int
-) -> dict[tuple[str, str], list[tuple[int, bytes]]]:
-    """Reference faces for animators: (character, emotion) -> up to `per` (face_id, jpeg), most
-    confident first, found by a cascade (not gap filling), no two from the same track and no two
-    more alike than REFERENCE_MAX_SIMILARITY."""
-    if per < 1:
-        raise ValueError(f"per must be >= 1, got {per}")
-    rows = con.execute(
-        """
-        SELECT f.character, f.emotion, f.face_id, f.track_id, e.vector, t.jpeg
-        FROM faces f JOIN embeddings e USING (face_id) JOIN thumbnails t USING (face_id)
-        JOIN episodes ep USING (episode_id)
-        WHERE ep.status = 'indexed' AND NOT f.filled
-        ORDER BY f.character, f.emotion, f.confidence DESC, f.face_id"""
-    ).fetchall()
-    chosen: dict[tuple[str, str], list] = {}
-    for character, emotion, face_id, track, vector, jpeg in rows:
-        mine = chosen.setdefault((character, emotion), [])
-        if len(mine) >= per:
-            continue
-        v = np.asarray(vector, np.float32)
-        if any(t == track or float(v @ w) > REFERENCE_MAX_SIMILARITY for _, _, t, w in mine):
-            continue
-        mine.append((face_id, bytes(jpeg), track, v))
-    return {k: [(f, j) for f, j, _, _ in v] for k, v in chosen.items()}
-
-
-def models_used(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """sha256 of every model that wrote the indexed episodes' faces (one, unless mixed)."""
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT model_sha256 FROM episodes "
-            "WHERE status = 'indexed' AND model_sha256 IS NOT NULL"
-        ).fetchall()
-    }

@@ -6,7 +6,7 @@ Each call builds a throwaway DuckDB session and layers four defences:
    ``READ_ONLY``; the file's bytes never change and no ``.wal`` is written.
 2. **Statement type.** Exactly one statement, and only a read (``SELECT``/``WITH``/``VALUES``/
    ``DESCRIBE``/``SHOW``/``SUMMARIZE``/``PIVOT ... IN (...)``, ``EXPLAIN``, ``PRAGMA``), judged
-   by the type DuckDB's own parser gives it, never by matching text.
+   by the type DuckDB's own parser gives it, never by matching text (``sandbox_checks.py``).
 3. **Locked configuration.** ``enable_external_access=false`` (no files, URLs, ATTACH, INSTALL,
    LOAD), extension autoloading off, ``temp_directory=''`` (no spilling to disk: a query over
    the memory limit fails instead of writing files) and ``lock_configuration=true``, so neither
@@ -22,7 +22,8 @@ configuration (the dashboard's cached connection, say). With external access dis
 connect time, DuckDB also allows writes under ``<file>.tmp/`` (its default spill directory),
 which ``EXPLAIN ANALYZE COPY ... TO '<file>.tmp/x'`` would use; ``temp_directory`` cannot be
 cleared once external access is off. So the two lockdown settings are applied with ``SET``
-right after the ATTACH, before any user SQL runs on this connection.
+right after the ATTACH, before any user SQL runs on this connection. ``run_sql_apart``
+(``sandbox_child.py``) runs ``run_sql`` in a child process killed past a memory cap.
 
 Example:
     >>> result = run_sql(Path("snapshot.duckdb"), "SELECT count(*) AS n FROM faces")
@@ -34,14 +35,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-import os
-import pickle
-import re
-import resource
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -54,34 +47,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from warehouse.sandbox_checks import SandboxError, check_sql_text, first_line, single_read_statement
+
 # The snapshot's catalogue name inside the session; fixed, so a file named memory.duckdb or
 # temp.duckdb cannot collide with DuckDB's own catalogues.
 SNAPSHOT_ALIAS = "snapshot"
-
-# SELECT covers WITH, VALUES, FROM-first, DESCRIBE, SHOW, SUMMARIZE and PIVOT with an IN list.
-# EXPLAIN ANALYZE runs its inner statement, but layers 1 and 3 leave it nothing to write.
-# A PRAGMA that changes a setting is stopped by lock_configuration.
-_READ_STATEMENTS = frozenset(
-    {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN, duckdb.StatementType.PRAGMA}
-)
-_READ_STATEMENT_NAMES = "SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN, PRAGMA"
-
-# DuckDB gives some statements another's type: INSTALL is a LOAD, RESET and USE are SETs,
-# CHECKPOINT is a CALL. A refusal names such a statement by the word it starts with. MULTI is
-# what DuckDB makes of a PIVOT without an IN list (it creates an ENUM first), and it can wrap
-# any statement (COPY (PIVOT ...) TO, CREATE TABLE AS PIVOT ...): named by its first word too.
-_KINDS = {
-    duckdb.StatementType.LOAD: {"INSTALL": "INSTALL", "FORCE": "INSTALL"},
-    duckdb.StatementType.SET: {"RESET": "RESET", "USE": "USE"},
-    duckdb.StatementType.CALL: {"CHECKPOINT": "CHECKPOINT", "FORCE": "CHECKPOINT"},
-}
-# The first word of a statement, after any comments.
-_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*([A-Za-z]+)", re.DOTALL)
-
-# A query's text at most, in UTF-8 bytes: a longer one was generated, not written, and DuckDB
-# would spend seconds parsing it. Queries of a few hundred KB (long IN lists) fit.
-MAX_SQL_BYTES = 2**20
-QUERY_TOO_LONG = f"the query is over {MAX_SQL_BYTES // 2**20} MB (the limit for a query's text)"
 
 # Applied after the ATTACH (which needs external access), before any user SQL, in this order.
 # The progress bar is off: it draws on stdout, where --json and a child's answer go.
@@ -188,10 +158,6 @@ class QueryResult:
         ]
 
 
-class SandboxError(ValueError):
-    """A user's query was refused or failed; the message is one line, fit to show them."""
-
-
 def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -> QueryResult:
     """Run one read-only SQL statement against a DuckDB file, within ``limits``.
 
@@ -216,114 +182,13 @@ def run_sql(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -
     check_sql_text(sql)
     connection = _open_session(database=database, limits=limits)
     try:
-        statement = _single_read_statement(connection=connection, sql=sql)
+        statement = single_read_statement(connection=connection, sql=sql)
         return _run_within_limits(connection=connection, statement=statement, limits=limits)
     finally:
         connection.close()
 
 
-# Seconds a child gets beyond the time limit to start (Python and DuckDB) and to answer.
-_GRACE_S = 5.0
-# How often the parent looks at the child's memory. DuckDB grew an untracked list by over
-# 1 GB a second on a 2-core machine: the child overshoots the cap by a few tens of MB.
-_WATCH_S = 0.01
-# Children at once: a server shared by several people holds at most this many caps of memory.
-_CHILDREN = threading.BoundedSemaphore(2)
-
-# The child: its stdout kept as the answer's own channel and pointed at stderr before anything
-# is imported (nothing else can write there), then (database, sql, limits) read from stdin.
-_CHILD = (
-    "import os; answer = os.dup(1); os.dup2(2, 1); "
-    "from warehouse.sandbox import _child_main; _child_main(answer)"
-)
-
-
-def run_sql_apart(database: Path, sql: str, limits: SandboxLimits = SandboxLimits()) -> QueryResult:
-    """``run_sql`` in a child process that is killed once its resident memory passes
-    ``limits.process_bytes``: for a server shared by several people, where a query that builds
-    gigabytes must fail in its own process (DuckDB's own limit does not cover everything: the
-    Arrow buffers of a row holding a list of 20 million numbers took 1.7 GB past it).
-
-    The child is a fresh interpreter (about 0.3 s to start) that loads this module only, and
-    is killed if it has not answered by the time limit plus ``_GRACE_S``; at most two run at
-    once. The rows come back as Python objects: a result under ``max_bytes`` of Arrow can take
-    several times that here. Raises SandboxError as ``run_sql`` does, and when the child used
-    too much memory or failed.
-    """
-    check_sql_text(sql)  # before a child starts and the text is copied to it
-    if not _CHILDREN.acquire(timeout=limits.time_limit_s):
-        raise SandboxError("two queries are running already; run it again in a moment")
-    try:
-        return _run_apart(database, sql, limits)
-    finally:
-        _CHILDREN.release()
-
-
-def check_sql_text(sql: str) -> str:
-    """``sql`` when it holds something and is at most ``MAX_SQL_BYTES`` long, else a
-    SandboxError saying which."""
-    if len(sql) > MAX_SQL_BYTES or len(sql.encode("utf-8", "surrogatepass")) > MAX_SQL_BYTES:
-        raise SandboxError(QUERY_TOO_LONG)
-    if not sql.strip():
-        raise SandboxError("no SQL statement given")
-    return sql
-
-
-def _run_apart(database: Path, sql: str, limits: SandboxLimits) -> QueryResult:
-    with tempfile.TemporaryFile() as errors:
-        try:
-            child = subprocess.Popen(
-                [sys.executable, "-P", "-c", _CHILD],  # -P: not the caller's folder on the path
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=errors,
-            )
-        except OSError as error:
-            raise SandboxError(f"cannot start the query's process ({error.strerror})") from None
-        payload = pickle.dumps((database, sql, limits))
-        answer: list[bytes] = []
-        talk = threading.Thread(
-            target=lambda: answer.append(child.communicate(payload)[0]), daemon=True
-        )
-        talk.start()
-        deadline = time.monotonic() + limits.time_limit_s + _GRACE_S
-        stopped = None
-        try:
-            while talk.is_alive() and stopped is None:
-                talk.join(_WATCH_S)
-                if _resident_bytes(child.pid) > limits.process_bytes:
-                    stopped = _out_of_room(limits)
-                elif time.monotonic() > deadline:
-                    stopped = f"query stopped after {limits.time_limit_s:g} s (the time limit)"
-        finally:
-            child.kill()
-            talk.join()
-        if stopped is not None:
-            raise SandboxError(stopped)
-        try:
-            kind, value = pickle.loads(answer[0])
-        except (IndexError, EOFError, pickle.UnpicklingError):  # no whole answer: it died
-            if child.returncode == -signal.SIGKILL:  # the kernel's OOM killer
-                raise SandboxError(_out_of_room(limits)) from None
-            errors.seek(0)
-            said = [line for line in errors.read().decode(errors="replace").splitlines() if line]
-            why = said[-1] if said else f"exit status {child.returncode}"
-            raise SandboxError(f"the query's process failed: {why}") from None
-    if kind == "error":
-        raise SandboxError(value)
-    return value
-
-
-def _resident_bytes(pid: int) -> int:
-    """The resident memory of a live child; 0 once it has exited."""
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * resource.getpagesize()
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return 0
-
-
-def _out_of_room(limits: SandboxLimits, size: str | None = None) -> str:
+def out_of_room(limits: SandboxLimits, size: str | None = None) -> str:
     """What a user reads when a query needed more than the process's memory cap, or than
     ``size`` (DuckDB's own limit, as the limits word it)."""
     return (
@@ -334,25 +199,6 @@ def _out_of_room(limits: SandboxLimits, size: str | None = None) -> str:
 
 def _size(n: int) -> str:
     return f"{n / 2**30:g} GB" if n >= 2**30 else f"{n / 2**20:g} MB"
-
-
-_NO_ROOM = (MemoryError, duckdb.OutOfMemoryException)
-
-
-def _child_main(answer_fd: int) -> None:
-    """The child's side of run_sql_apart: run, and write the outcome to ``answer_fd``."""
-    database, sql, limits = pickle.load(sys.stdin.buffer)
-    try:
-        outcome = ("ok", run_sql(database, sql, limits))
-    except SandboxError as error:
-        outcome = ("error", str(error))
-    except Exception as error:  # noqa: BLE001  said in one line, as a refusal would be
-        if isinstance(error, MemoryError) or isinstance(error.__cause__, _NO_ROOM):
-            outcome = ("error", _out_of_room(limits))
-        else:
-            outcome = ("error", f"the query's process failed: {_first_line(error)}")
-    with os.fdopen(answer_fd, "wb") as answer:
-        answer.write(pickle.dumps(outcome))
 
 
 def to_json_value(value: Any) -> Any:
@@ -393,7 +239,7 @@ def _open_session(database: Path, limits: SandboxLimits) -> duckdb.DuckDBPyConne
     except duckdb.Error as error:  # the one setting a caller words: threads is checked above
         raise SandboxError(
             f"memory limit {limits.memory_limit!r} is not a size such as 1GB or 512MB "
-            f"({_first_line(error, kind=False)})"
+            f"({first_line(error, kind=False)})"
         ) from error
     try:
         path = str(database.resolve()).replace("'", "''")
@@ -404,7 +250,7 @@ def _open_session(database: Path, limits: SandboxLimits) -> duckdb.DuckDBPyConne
     except duckdb.Error as error:
         connection.close()
         raise SandboxError(
-            f"cannot open {database} as a DuckDB database: {_first_line(error)}"
+            f"cannot open {database} as a DuckDB database: {first_line(error)}"
         ) from error
     return connection
 
@@ -419,44 +265,6 @@ def _session_config(limits: SandboxLimits) -> dict[str, str | int | bool]:
         "autoload_known_extensions": False,
         "allow_community_extensions": False,
     }
-
-
-def _single_read_statement(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
-    """The one parsed statement in ``sql``, if it is a read; else a SandboxError."""
-    try:
-        statements = connection.extract_statements(sql)
-    except duckdb.Error as error:
-        raise SandboxError(_first_line(error)) from error
-    if not statements:
-        raise SandboxError("no SQL statement given")
-    if len(statements) > 1:
-        raise SandboxError(f"exactly one SQL statement is allowed, got {len(statements)}")
-    statement = statements[0]
-    try:
-        kind = statement.type
-    except ValueError:  # a type this DuckDB's Python enum lacks (UPDATE EXTENSIONS: 29)
-        kind = None
-    if kind not in _READ_STATEMENTS:
-        raise SandboxError(_refusal(statement.query, kind))
-    return statement
-
-
-def _refusal(query: str, kind: duckdb.StatementType | None) -> str:
-    """Why a statement that is not a read is refused, naming it as its user wrote it
-    (INSTALL, RESET) where DuckDB's type lumps it with others (LOAD, SET)."""
-    first = _FIRST_WORD.match(query)
-    word = first.group(1).upper() if first else ""
-    if kind == duckdb.StatementType.MULTI and word == "PIVOT":
-        return (
-            "a PIVOT without an IN list is not allowed (DuckDB would create a type for it); "
-            "give PIVOT its values: PIVOT t ON col IN ('a', 'b') USING ..."
-        )
-    if kind == duckdb.StatementType.MULTI or kind is None:  # MULTI wraps any statement
-        name = word or "this"
-    else:
-        name = _KINDS.get(kind, {}).get(word, kind.name)
-    hint = "; call a table function as SELECT * FROM fn(...)" if name == "CALL" else ""
-    return f"{name} statements are not allowed, only reads ({_READ_STATEMENT_NAMES}){hint}"
 
 
 def _run_within_limits(
@@ -488,8 +296,8 @@ def _run_within_limits(
                 f"query stopped after {limits.time_limit_s:g} s (the time limit)"
             ) from error
         if isinstance(error, duckdb.OutOfMemoryException):  # DuckDB's advice: SET threads ...
-            raise SandboxError(_out_of_room(limits, limits.memory_limit)) from error
-        raise SandboxError(_first_line(error)) from error
+            raise SandboxError(out_of_room(limits, limits.memory_limit)) from error
+        raise SandboxError(first_line(error)) from error
     finally:
         timer.cancel()
         timer.join()  # an interrupt already under way must finish before the close
@@ -539,44 +347,3 @@ def _unique_names(names: list[str]) -> tuple[str, ...]:
             candidate = f"{name}_{suffix}"
         unique.append(candidate)
     return tuple(unique)
-
-
-def _first_line(error: Exception, kind: bool = True) -> str:
-    """DuckDB's message without the caret diagram or hints that follow its first line, and
-    without advice on that line to run a statement the sandbox refuses. ``kind=False`` drops
-    DuckDB's "Parser Error: " and the like in front."""
-    lines = str(error).strip().splitlines()
-    if not lines:
-        return type(error).__name__
-    prefix = _ERROR_KIND.match(lines[0])
-    said = _without_advice(lines[0][prefix.end() :] if prefix else lines[0])
-    return f"{prefix.group(0)}{said}" if prefix and kind else said
-
-
-# "Parser Error: ", "Invalid Input Error: ": the kind of error DuckDB puts in front.
-_ERROR_KIND = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)* Error: ")
-# DuckDB's advice to change a setting or to install or load an extension ('Use "SET
-# max_expression_depth TO x" to increase ...'): statements the sandbox refuses.
-_ADVICE = re.compile(r"[`'\"]?\b(?:SET|RESET|PRAGMA|INSTALL|LOAD)\s+\S")
-_CLAUSE_END = re.compile(r"[:;,]\s+|\s+-\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def _without_advice(said: str) -> str:
-    """``said`` up to DuckDB's first advice to run a refused statement: the sentence that gives
-    it goes, or all but its first clause when that says something ("... requires the httpfs
-    extension, which is not loaded: run `INSTALL ...` first" keeps "... extension."). A
-    message that is advice from its first word (or a user's text that looks like it) is kept
-    whole."""
-    kept = []
-    for sentence in _SENTENCE_END.split(said):
-        advice = _ADVICE.search(sentence)
-        if advice is None:
-            kept.append(sentence)
-            continue
-        clause = _CLAUSE_END.search(sentence, 0, advice.start())
-        head = sentence[: clause.start()].strip() if clause else ""
-        if len(head.split()) >= 3:  # "Use TRY(...) to return NULL", not "To solve"
-            kept.append(head.rstrip(".") + ".")
-        break
-    return " ".join(kept) or said

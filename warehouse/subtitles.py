@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.queries import timeline
+from warehouse.catalog import timeline
 
 FORMATS = ("vtt", "srt")
 # Samples closer than this many seconds to touching count as one continuous stretch.

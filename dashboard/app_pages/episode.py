@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import resources, ui
-from warehouse import queries
+from warehouse import catalog, queries
 from warehouse.subtitles import subtitles
 
 MOMENT = "moment"  # the timeline's click selection
 
 st.title("Episode")
 with resources.warehouse() as con:
-    indexed = [e for e in queries.episodes(con) if e["status"] == "indexed"]
+    indexed = [e for e in catalog.episodes(con) if e["status"] == "indexed"]
     if not indexed:
         st.info("No indexed episodes yet.")
         st.stop()
@@ -27,8 +27,8 @@ with resources.warehouse() as con:
     if episode_id != asked:  # a new pick starts from the beginning
         st.query_params.update({"episode": episode_id})
         st.query_params.pop("t", None)
-    info = queries.episode(con, episode_id)
-    rows = queries.timeline(con, episode_id)
+    info = catalog.episode(con, episode_id)
+    rows = catalog.timeline(con, episode_id)
     vtt = subtitles(con, episode_id, "vtt")
     like = queries.recommend_like(con, episode_id, k=5)
 
@@ -76,7 +76,7 @@ with resources.warehouse() as con:
         st.warning(f"{video}: the episode's file is no longer there; the statistics still are.")
 
     if moment is not None:
-        here = queries.faces_at(con, episode_id, moment)
+        here = catalog.faces_at(con, episode_id, moment)
         st.subheader(f"Faces at {moment:.1f} s")
         if here:
             ui.face_grid(con, here, links=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import labels, resources
-from warehouse import queries
+from warehouse import catalog, picks
 from warehouse.schema import EMOTIONS
 
 BATCH = 6
@@ -21,7 +21,7 @@ def file_label(face: dict, emotion: str | None) -> None:
     """A button's callback: it runs before the page, so it reports through the session."""
     try:
         with resources.warehouse() as con:
-            jpeg = queries.thumbnail(con, face["face_id"])
+            jpeg = catalog.thumbnail(con, face["face_id"])
         if jpeg is None:
             raise ValueError(f"face {face['face_id']} has no thumbnail in the warehouse")
         path = labels.save_label(settings.labels, face["face_id"], face["character"], emotion, jpeg)
@@ -46,14 +46,14 @@ elif outcome == "error":
     st.error(f"Not saved: {said}")
 
 with resources.warehouse() as con:
-    batch = queries.most_informative(con, BATCH, skip=list(done))
+    batch = picks.most_informative(con, BATCH, skip=list(done))
     if not batch:
         st.info("Every face is labelled.")
         st.stop()
     for start in range(0, len(batch), COLUMNS):
         for cell, face in zip(st.columns(COLUMNS), batch[start : start + COLUMNS], strict=False):
             with cell, st.container(border=True):
-                jpeg = queries.thumbnail(con, face["face_id"])
+                jpeg = catalog.thumbnail(con, face["face_id"])
                 if jpeg:
                     st.image(jpeg, width=96)
                 st.caption(

@@ -8,14 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import resources, ui
-from warehouse import queries
+from warehouse import catalog, queries
 from warehouse.schema import EMOTIONS
 
 st.title("Toon Emotion Index")
 with resources.warehouse() as con:
-    counts = queries.overview(con)
+    counts = catalog.overview(con)
     leaders = {e: queries.rank(con, e, "character", interval=e == "happy") for e in EMOTIONS}
-    shares = queries.character_emotions(con)
+    shares = catalog.character_emotions(con)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Episodes indexed", counts["episodes"])

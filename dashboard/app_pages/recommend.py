@@ -6,14 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import resources, ui
-from warehouse import queries
+from warehouse import catalog, queries
 from warehouse.schema import EMOTIONS
 
 ANYONE = "anyone"
 
 st.title("Recommend")
 with resources.warehouse() as con:
-    characters = queries.overview(con)["characters"]
+    characters = catalog.overview(con)["characters"]
     left, right, k_col = st.columns([2, 2, 1])
     emotion = left.selectbox("I'm in the mood for", EMOTIONS)
     who = right.selectbox("From", [ANYONE, *characters])

@@ -7,12 +7,12 @@ import streamlit as st
 
 from dashboard import resources
 from indexer.references import reference_files, zip_references
-from warehouse import queries
+from warehouse import picks
 
 st.title("Reference faces")
 per = st.slider("Faces per character and emotion", min_value=1, max_value=40, value=10)
 with resources.warehouse() as con:
-    picked = queries.reference_faces(con, per)
+    picked = picks.reference_faces(con, per)
 if not picked:
     st.info("No faces yet.")
     st.stop()

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import resources, ui
 from indexer.similar import check_model, embed_face
 from model.pictures import MAX_UPLOAD_MB, SUFFIXES, read_face
-from warehouse import queries
+from warehouse import catalog, queries
 
 ANYONE = "anyone"
 CANVAS_PX = 320
@@ -16,7 +16,7 @@ CANVAS_PX = 320
 st.title("Find similar faces")
 settings = resources.settings()
 with resources.warehouse() as con:
-    characters = queries.overview(con)["characters"]
+    characters = catalog.overview(con)["characters"]
 left, right = st.columns(2)
 k = left.slider("Results", min_value=1, max_value=50, value=10)
 who = right.selectbox("Character", [ANYONE, *characters])

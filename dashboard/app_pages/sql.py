@@ -9,7 +9,9 @@ import streamlit as st
 
 from dashboard import resources
 from warehouse.reader import snapshot_path
-from warehouse.sandbox import SandboxError, SandboxLimits, run_sql_apart
+from warehouse.sandbox import SandboxLimits
+from warehouse.sandbox_checks import SandboxError
+from warehouse.sandbox_child import run_sql_apart
 
 EXAMPLES = {
     "Which character is happiest?": (

@@ -8,13 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
+from cascades.annotations import boxes_by_character, frames_from
 from cascades.evaluate import eval_frames
-from cascades.samples import (
-    boxes_by_character,
-    check_truth_folder,
-    frames_from,
-    frames_from_truth,
-)
+from cascades.samples import check_truth_folder, frames_from_truth
 from core.truth import write_truth
 from core.video import count_frames, probe, read_frames
 from tests.cascades.conftest import episode_with_extra_face
@@ -255,7 +251,7 @@ def test_bad_boxes_and_images_of_a_list(tmp_path: Path, text: str, message: str)
 def test_check_annotations_reads_no_pixels(tmp_path: Path) -> None:
     """Names and image paths are checked from the file alone: an image that is missing (or not
     yet decoded) does not matter; one outside the folder does, unless allowed."""
-    from cascades.samples import check_annotations
+    from cascades.annotations import check_annotations
 
     check_annotations(_coco_file(tmp_path, [1, 2, 3, 4], file_name="missing.png"))
     path = _coco_file(tmp_path, [1, 2, 3, 4], file_name="../x.png")

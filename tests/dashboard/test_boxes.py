@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cascades import DEFAULT
-from cascades.samples import boxes_by_character
+from cascades.annotations import boxes_by_character
 from dashboard import boxes
 from tests.browser import Server
 from tests.conftest import run_toon

@@ -14,7 +14,7 @@ from PIL import Image
 
 from synth.facesets import face_crop
 from tests.browser import run_query, wait_for_results
-from warehouse import queries, reader
+from warehouse import catalog, picks, reader
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def test_overview_names_the_happiest_character_the_sql_gives(server, page, scree
             "SELECT character FROM character_emotions WHERE emotion = 'happy' "
             "ORDER BY share DESC, character LIMIT 1"
         ).fetchone()[0]
-        faces = queries.overview(con)["faces"]
+        faces = catalog.overview(con)["faces"]
     page.goto(server.url)
     sentence = page.get_by_text("The happiest character is")
     sentence.wait_for()
@@ -104,7 +104,7 @@ def test_sql_shows_a_table_and_refuses_copy(server, page, tmp_path, screenshots)
 
 def test_episode_plays_from_the_clicked_moment(server, page, screenshots) -> None:
     with reader.connect(server.warehouse) as con:
-        rows = queries.timeline(con, "s41-e01")
+        rows = catalog.timeline(con, "s41-e01")
     # a moment whose time the chart's label and the link both print in full (1.5 samples a
     # second put most samples at thirds of a second, which each rounds its own way)
     whole = [r["time_s"] for r in rows if r["time_s"] == round(r["time_s"], 2)]
@@ -135,7 +135,7 @@ def test_episode_plays_from_the_clicked_moment(server, page, screenshots) -> Non
 
 def test_a_label_click_lands_a_file_in_the_image_folder(server, page, screenshots) -> None:
     with reader.connect(server.warehouse) as con:
-        first = queries.most_informative(con, 1)[0]
+        first = picks.most_informative(con, 1)[0]
     page.goto(f"{server.url}/label")
     page.get_by_text(f"face {first['face_id']} ·").wait_for()
     page.screenshot(path=screenshots / "label.png", full_page=True)
@@ -144,7 +144,7 @@ def test_a_label_click_lands_a_file_in_the_image_folder(server, page, screenshot
     expected = server.labels / first["character"] / "happy" / f"{first['face_id']}.jpg"
     assert expected.is_file()
     with reader.connect(server.warehouse) as con:
-        assert expected.read_bytes() == queries.thumbnail(con, first["face_id"])
+        assert expected.read_bytes() == catalog.thumbnail(con, first["face_id"])
 
 
 @pytest.mark.parametrize("page_path", ["rankings", "recommend", "references", "model"])

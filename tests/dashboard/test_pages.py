@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard.settings import LABELS_ENV, MODEL_ENV, WAREHOUSE_ENV
 from model.store import DEFAULT
 from tests.conftest import ROOT
-from warehouse import queries, reader
+from warehouse import catalog, picks, queries, reader
 
 APP = str(ROOT / "dashboard" / "streamlit_app.py")
 TIMEOUT_S = 120  # the Model page draws its convolutions with TensorFlow
@@ -77,7 +77,7 @@ def test_episode(app: AppTest) -> None:
 
 def test_episode_from_a_moment(app: AppTest, warehouse: Path) -> None:
     with reader.connect(warehouse) as con:
-        face = queries.timeline(con, "s41-e02")[0]
+        face = catalog.timeline(con, "s41-e02")[0]
     app.query_params.update({"episode": "s41-e02", "t": f"{face['time_s']:g}"})
     at = open_page(app, "episode")
     assert at.selectbox[0].value == "s41-e02"
@@ -130,7 +130,7 @@ def test_model(app: AppTest) -> None:
 
 def test_label_files_a_face(app: AppTest, warehouse: Path, tmp_path: Path) -> None:
     with reader.connect(warehouse) as con:
-        first = queries.most_informative(con, 1)[0]
+        first = picks.most_informative(con, 1)[0]
     at = open_page(app, "label")
     at.button(key=f"label-{first['face_id']}-not a face").click().run()
     assert (tmp_path / "labels" / "nonface" / f"{first['face_id']}.jpg").is_file()

@@ -10,7 +10,7 @@ import pytest
 
 from indexer.references import SHEET, reference_files, write_references, zip_references
 from tests.warehouse.conftest import WORLD, WORLD_FAILED, build
-from warehouse import queries, reader
+from warehouse import picks, reader
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def test_the_folder_and_the_zip_hold_the_same_files(world: Path, tmp_path: Path)
     out = tmp_path / "refs"
     with reader.connect(world) as con:
         summary = write_references(con, out, per=3)
-        files = reference_files(queries.reference_faces(con, 3), 3)
+        files = reference_files(picks.reference_faces(con, 3), 3)
     written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert written == files
     with zipfile.ZipFile(io.BytesIO(zip_references(files))) as archive:

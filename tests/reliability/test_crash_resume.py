@@ -35,7 +35,7 @@ READER = r"""
 import contextlib, io, json, sys, time
 from pathlib import Path
 from toon.cli import main
-from warehouse import queries, reader, vectors
+from warehouse import catalog, queries, reader, vectors
 from warehouse.sandbox import run_sql
 
 folder, stop = Path(sys.argv[1]), Path(sys.argv[2])
@@ -49,7 +49,7 @@ while not stop.exists():
     t = time.perf_counter()
     try:  # what the dashboard's pages ask
         with reader.connect(folder) as con:
-            queries.overview(con)
+            catalog.overview(con)
             queries.rank(con, "happy")
             index = reader.face_index(folder)
             if index.ntotal:  # the Similar page: a stored face's nearest neighbours

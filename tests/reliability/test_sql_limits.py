@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, TOON, run_toon
 from tests.warehouse.conftest import Face, build
-from warehouse.sandbox import MAX_SQL_BYTES
+from warehouse.sandbox_checks import MAX_SQL_BYTES
 
 # One row holding a list of 100 million numbers: DuckDB builds it past its own memory limit
 # (in `toon sql`'s own process it took 22.7 s and 7.3 GB); the child is stopped at its cap.

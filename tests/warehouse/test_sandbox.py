@@ -1,4 +1,5 @@
-"""Tests for warehouse/sandbox.py, on real DuckDB snapshots built in tmp_path."""
+"""Tests for the SQL sandbox (warehouse/sandbox.py, sandbox_checks.py and sandbox_child.py), on
+real DuckDB snapshots built in tmp_path."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import sandbox
-from warehouse.sandbox import QueryResult, SandboxError, SandboxLimits, run_sql, run_sql_apart
+from warehouse import sandbox_checks, sandbox_child
+from warehouse.sandbox import QueryResult, SandboxLimits, run_sql
+from warehouse.sandbox_checks import MAX_SQL_BYTES, SandboxError
+from warehouse.sandbox_child import run_sql_apart
 
 VIEW_COUNT = "SELECT character, n FROM character_emotions ORDER BY character"
 VIEW_ROWS = [("bugs", 2), ("daffy", 1)]
@@ -372,17 +375,17 @@ def test_duckdb_advice_to_run_a_refused_statement_is_left_out(
     ],
 )  # fmt: skip
 def test_without_advice(said: str, kept: str) -> None:
-    assert sandbox._without_advice(said) == kept
+    assert sandbox_checks._without_advice(said) == kept
 
 
 @pytest.mark.parametrize(
     ("sql", "expectation"),
     [
         ("SELECT 1", does_not_raise()),
-        ("SELECT '" + "é" * (sandbox.MAX_SQL_BYTES // 2 - 10) + "'", does_not_raise()),
-        ("SELECT '" + "é" * (sandbox.MAX_SQL_BYTES // 2) + "'",
+        ("SELECT '" + "é" * (MAX_SQL_BYTES // 2 - 10) + "'", does_not_raise()),
+        ("SELECT '" + "é" * (MAX_SQL_BYTES // 2) + "'",
          pytest.raises(SandboxError, match=r"^the query is over 1 MB \(the limit for a query's")),
-        ("x" * (sandbox.MAX_SQL_BYTES + 1), pytest.raises(SandboxError, match="^the query is")),
+        ("x" * (MAX_SQL_BYTES + 1), pytest.raises(SandboxError, match="^the query is")),
         ("", pytest.raises(SandboxError, match="^no SQL statement given$")),
         (" \n\t", pytest.raises(SandboxError, match="^no SQL statement given$")),
     ],
@@ -390,15 +393,16 @@ def test_without_advice(said: str, kept: str) -> None:
 )  # fmt: skip
 def test_the_query_text_is_checked_before_it_runs(sql: str, expectation) -> None:
     with expectation:
-        assert sandbox.check_sql_text(sql) == sql
+        assert sandbox_checks.check_sql_text(sql) == sql
 
 
 def test_a_query_over_the_text_limit_starts_no_child(
     snapshot: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox, "_CHILD", "import os; os.abort()")  # a child would fail loudly
+    # a child would fail loudly
+    monkeypatch.setattr(sandbox_child, "_CHILD", "import os; os.abort()")
     with pytest.raises(SandboxError, match="^the query is over 1 MB"):
-        run_sql_apart(snapshot, "SELECT 1 -- " + "x" * sandbox.MAX_SQL_BYTES)
+        run_sql_apart(snapshot, "SELECT 1 -- " + "x" * MAX_SQL_BYTES)
 
 
 @pytest.mark.parametrize(
@@ -504,19 +508,19 @@ def test_apart_a_child_that_fails_is_said_in_one_line(
 ) -> None:
     """A child that dies, cannot start or answers nonsense: its last words, not a traceback
     and not a memory message."""
-    monkeypatch.setattr(sandbox, "_CHILD", child)
+    monkeypatch.setattr(sandbox_child, "_CHILD", child)
     with pytest.raises(SandboxError) as refusal:
         run_sql_apart(snapshot, "SELECT 1")
     assert message in str(refusal.value) and "\n" not in str(refusal.value)
 
 
 def test_apart_runs_two_queries_at_most(snapshot: Path) -> None:
-    held = [sandbox._CHILDREN.acquire(timeout=5) for _ in range(2)]
+    held = [sandbox_child._CHILDREN.acquire(timeout=5) for _ in range(2)]
     try:
         assert held == [True, True]
         with pytest.raises(SandboxError, match="^two queries are running already"):
             run_sql_apart(snapshot, "SELECT 1", SandboxLimits(time_limit_s=0.5))
     finally:
         for _ in held:
-            sandbox._CHILDREN.release()
+            sandbox_child._CHILDREN.release()
     assert run_sql_apart(snapshot, "SELECT 1 AS x").rows == [(1,)]

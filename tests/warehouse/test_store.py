@@ -478,14 +478,14 @@ V1_VIEWS = (
 
 
 def answers(folder: Path) -> list:
-    from warehouse import queries
+    from warehouse import catalog, queries
 
     with reader.connect(folder) as con:
         return [
             queries.rank(con, "happy"),
             queries.rank(con, "angry", "character-episode"),
-            queries.character_emotions(con),
-            queries.overview(con),
+            catalog.character_emotions(con),
+            catalog.overview(con),
             rows(con, "SELECT * FROM episode_character_emotions ORDER BY ALL"),
         ]
 
