@@ -85,6 +85,7 @@ class FaceClassifier:
         self.model = model
         self.size = model.size
         self.characters = model.characters
+        self.embedding_dim = model.embedding_dim
         self._order = np.array([EMOTIONS.index(e) for e in model.classes])
 
     def classify(self, rgb: np.ndarray) -> Classified:

@@ -20,7 +20,15 @@ from cascades.finder import CascadeSet
 from core.video import Frame, read_frames
 from core.vocabulary import OTHER
 from indexer.faces import FaceClassifier, crops, thumbnail
-from indexer.tracks import GapFill, Observation, Tracker, TrackSettings, smooth, vote_characters
+from indexer.tracks import (
+    GapFill,
+    Named,
+    Observation,
+    Tracker,
+    TrackSettings,
+    smooth,
+    vote_characters,
+)
 from warehouse.rows import EpisodeFaces
 from warehouse.schema import EMOTIONS
 
@@ -80,6 +88,9 @@ class PassSettings:
             raise ValueError("smoothing works along tracks: it needs tracking")
 
 
+STAGES = ("decode", "detect", "classify", "track")
+
+
 @dataclass(frozen=True)
 class EpisodePass:
     """What one pass found: the faces to store, and how the stream and the stages went."""
@@ -87,12 +98,30 @@ class EpisodePass:
     faces: EpisodeFaces
     frames_decoded: int
     last_time_s: float
-    seconds: dict[str, float]  # wall time per stage: decode, detect, classify, track
+    seconds: dict[str, float]  # wall time per stage (`STAGES`)
 
 
-def _batches(frames: Iterator[Frame], n: int) -> Iterator[list[Frame]]:
-    while chunk := list(islice(frames, n)):
-        yield chunk
+@dataclass(frozen=True)
+class Batch:
+    """Sampled frames decoded together: `frames[i]` is sample number `first + i`."""
+
+    first: int
+    frames: list[Frame]
+
+
+class _Clock:
+    """Wall time per stage: each `lap` charges the time since the last one to a stage."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(STAGES, 0.0)
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str | None) -> None:
+        """Charge the time since the last lap to `stage` (None: to no stage)."""
+        now = time.perf_counter()
+        if stage is not None:
+            self.seconds[stage] += now - self._last
+        self._last = now
 
 
 def run_pass(
@@ -104,83 +133,102 @@ def run_pass(
 ) -> EpisodePass:
     """Index one video file; raises ValueError when it cannot be decoded."""
     stream = read_frames(path, sample_fps=settings.sample_fps)
-    clock = {"decode": 0.0, "detect": 0.0, "classify": 0.0, "track": 0.0}
-    tracker = Tracker(settings.tracks)
-    observations: list[Observation] = []
-    sample_frame: list[int] = []
-    sample_time: list[float] = []
-    recent: dict[int, Frame] = {}  # sampled frames a gap fill may still need
-    t0 = time.perf_counter()
-    for chunk in _batches(stream, settings.batch_frames):
-        t1 = time.perf_counter()
-        clock["decode"] += t1 - t0
-        first = len(sample_frame)
-        sample_frame += [f.index for f in chunk]
-        sample_time += [f.time_s for f in chunk]
-        found = cascades.detect_many([f.bgr for f in chunk], settings.proposer)
-        t2 = time.perf_counter()
-        clock["detect"] += t2 - t1
-        made = _classify(
+    label = _labeller(classifier, settings)
+    link = _TrackLinker(settings.tracks, label) if settings.tracking else _Unlinked()
+    clock = _Clock()
+    faces: list[Observation] = []
+    sampled: list[Frame] = []
+    for batch in _batches(stream, settings.batch_frames):
+        clock.lap("decode")
+        sampled += batch.frames
+        found = cascades.detect_many([f.bgr for f in batch.frames], settings.proposer)
+        clock.lap("detect")
+        seen = _classify(
             classifier,
             [
-                (first + i, f, d.xyxy, list(d.character))
-                for i, (f, d) in enumerate(zip(chunk, found, strict=True))
+                (batch.first + i, f, d.xyxy, list(d.character))
+                for i, (f, d) in enumerate(zip(batch.frames, found, strict=True))
             ],
         )
-        t3 = time.perf_counter()
-        clock["classify"] += t3 - t2
-        if settings.tracking:
-            head = settings.character_head and len(classifier.characters) > 0
-            recent |= {first + i: f for i, f in enumerate(chunk)}
-            fills: list[GapFill] = []
-            for i in range(len(chunk)):
-                mine = [o for o in made if o.sample == first + i]
-                ids, gaps = tracker.step(
-                    first + i,
-                    np.array([o.xyxy for o in mine]).reshape(-1, 4),
-                    np.array([_label(o, head) for o in mine], dtype=object),
-                )
-                for o, k in zip(mine, ids, strict=True):
-                    o.track = int(k)
-                fills += gaps
-            t4 = time.perf_counter()
-            clock["track"] += t4 - t3
-            filled = _classify(
-                classifier,
-                [(g.sample, recent[g.sample], g.xyxy[None], ["?"]) for g in fills],
+        clock.lap("classify")
+        faces += link(batch, seen, classifier, clock)
+        for frame in batch.frames if on_frame else ():
+            on_frame(frame)
+        clock.lap(None)
+    clock.lap("decode")
+    kept = _finish(faces, classifier, settings, sampled, stream.last_time_s)
+    clock.lap("track")
+    return EpisodePass(kept, stream.frames_decoded, stream.last_time_s, clock.seconds)
+
+
+def _batches(frames: Iterator[Frame], n: int) -> Iterator[Batch]:
+    first = 0
+    while chunk := list(islice(frames, n)):
+        yield Batch(first, chunk)
+        first += len(chunk)
+
+
+def _labeller(classifier: FaceClassifier, s: PassSettings) -> Callable[[Observation], str]:
+    """What a face looks like, to keep tracks of different characters apart: the character
+    head's best guess where it is used, else the cascade that found it."""
+    names = classifier.characters
+    if s.character_head and names:
+        return lambda o: names[int(np.argmax(o.character))]
+    return lambda o: o.cascade_character
+
+
+class _Unlinked:
+    """No tracking: every face is a track of its own."""
+
+    def __init__(self) -> None:
+        self._next = 0
+
+    def __call__(
+        self, batch: Batch, seen: list[Observation], classifier: FaceClassifier, clock: _Clock
+    ) -> list[Observation]:
+        for o in seen:
+            o.track, self._next = self._next, self._next + 1
+        return seen
+
+
+class _TrackLinker:
+    """Links each sampled frame's faces into tracks, and classifies the boxes that fill a
+    track's short gaps (kept only when they look like the track's character)."""
+
+    def __init__(self, settings: TrackSettings, label: Callable[[Observation], str]) -> None:
+        self.tracker = Tracker(settings)
+        self.max_gap = settings.max_gap
+        self.label = label
+        self.recent: dict[int, Frame] = {}  # sampled frames a gap fill may still need
+
+    def __call__(
+        self, batch: Batch, seen: list[Observation], classifier: FaceClassifier, clock: _Clock
+    ) -> list[Observation]:
+        self.recent |= {batch.first + i: f for i, f in enumerate(batch.frames)}
+        fills: list[GapFill] = []
+        for sample in range(batch.first, batch.first + len(batch.frames)):
+            mine = [o for o in seen if o.sample == sample]
+            ids, gaps = self.tracker.step(
+                sample,
+                np.array([o.xyxy for o in mine]).reshape(-1, 4),
+                np.array([self.label(o) for o in mine], dtype=object),
             )
-            for o, g in zip(filled, fills, strict=True):
-                o.filled, o.track = True, g.track
-            # a fill is kept only when the model sees the track's character in it: the face
-            # may have left, or turned away, between the two ends
-            made += [o for o, g in zip(filled, fills, strict=True) if _label(o, head) == g.label]
-            keep = settings.tracks.max_gap
-            recent = {k: v for k, v in recent.items() if k >= len(sample_frame) - keep}
-            clock["classify"] += time.perf_counter() - t4
-        else:
-            for n, o in enumerate(made):
-                o.track = len(observations) + n
-        observations += made
-        if on_frame:
-            for frame in chunk:
-                on_frame(frame)
-        t0 = time.perf_counter()
-    clock["decode"] += time.perf_counter() - t0
-    t5 = time.perf_counter()
-    faces = _finish(
-        observations,
-        classifier.characters,
-        settings,
-        np.array(sample_time),
-        stream.last_time_s,
-    )
-    clock["track"] += time.perf_counter() - t5
-    faces = EpisodeFaces(
-        **{k: getattr(faces, k) for k in faces.__dataclass_fields__ if not k.startswith("sample")},
-        sample_frame=np.array(sample_frame, np.int64),
-        sample_time_s=np.array(sample_time),
-    )
-    return EpisodePass(faces, stream.frames_decoded, stream.last_time_s, clock)
+            for o, k in zip(mine, ids, strict=True):
+                o.track = int(k)
+            fills += gaps
+        clock.lap("track")
+        filled = _classify(
+            classifier, [(g.sample, self.recent[g.sample], g.xyxy[None], ["?"]) for g in fills]
+        )
+        for o, g in zip(filled, fills, strict=True):
+            o.filled, o.track = True, g.track
+        # a fill is kept only when the model sees the track's character in it: the face may
+        # have left, or turned away, between the two ends
+        kept = [o for o, g in zip(filled, fills, strict=True) if self.label(o) == g.label]
+        end = batch.first + len(batch.frames)
+        self.recent = {k: v for k, v in self.recent.items() if k >= end - self.max_gap}
+        clock.lap("classify")
+        return seen + kept
 
 
 def _classify(
@@ -213,11 +261,6 @@ def _classify(
     return observations
 
 
-def _label(o: Observation, head: bool) -> str:
-    """The character a face looks like: the head's best guess, else the cascade's."""
-    return str(int(np.argmax(o.character))) if head else o.cascade_character
-
-
 def _slots(sample_time: np.ndarray, last_time_s: float, sample_fps: float) -> np.ndarray:
     """Screen time each sampled frame stands for: up to the next sampled frame (the last one:
     to the end of the stream, at most one sampling period)."""
@@ -228,46 +271,55 @@ def _slots(sample_time: np.ndarray, last_time_s: float, sample_fps: float) -> np
     return np.maximum(ends - sample_time, 0.0)
 
 
+def _named(faces: list[Observation], names: tuple[str, ...], s: PassSettings) -> list[Named]:
+    """The faces kept, each with its character: by the head (per track where there are tracks,
+    at least `min_character_confidence` sure), else by the cascade that found it."""
+    if not (s.character_head and names):
+        return [Named(o, o.cascade_character, 1.0) for o in faces]
+    if s.tracking:
+        kept = vote_characters(faces, names, s.tracks)
+    else:
+        best = [int(np.argmax(o.character)) for o in faces]
+        kept = [
+            Named(o, names[b], float(o.character[b]))
+            for o, b in zip(faces, best, strict=True)
+            if names[b] != OTHER
+        ]
+    return [k for k in kept if k.confidence >= s.min_character_confidence]
+
+
 def _finish(
-    observations: list[Observation],
-    names: tuple[str, ...],
+    faces: list[Observation],
+    classifier: FaceClassifier,
     s: PassSettings,
-    sample_time: np.ndarray,
+    sampled: list[Frame],
     last_time_s: float,
 ) -> EpisodeFaces:
     """Name, filter and smooth the faces, and lay them out as the warehouse's arrays."""
-    head = s.character_head and len(names) > 0
-    if not head:
-        kept = [(o, o.cascade_character, 1.0) for o in observations]
-    elif s.tracking:
-        kept = vote_characters(observations, names, s.tracks)
-    else:
-        kept = []
-        for o in observations:
-            best = int(np.argmax(o.character))
-            if names[best] != OTHER:
-                kept.append((o, names[best], float(o.character[best])))
-    if head:
-        kept = [k for k in kept if k[2] >= s.min_character_confidence]
-    kept.sort(key=lambda item: (item[0].sample, item[0].track))
-    obs = [o for o, _, _ in kept]
+    kept = sorted(
+        _named(faces, classifier.characters, s), key=lambda k: (k.face.sample, k.face.track)
+    )
+    obs = [k.face for k in kept]
     probs = smooth(obs, s.tracks.smooth_weights) if s.smoothing else [o.emotion for o in obs]
+    sample_time = np.array([f.time_s for f in sampled])
     slots = _slots(sample_time, last_time_s, s.sample_fps)
     n = len(obs)
     return EpisodeFaces(
         time_s=np.array([o.time_s for o in obs]),
         frame=np.array([o.frame for o in obs], np.int64),
-        character=np.array([c for _, c, _ in kept], dtype=object),
+        character=np.array([k.character for k in kept], dtype=object),
         xyxy=np.array([o.xyxy for o in obs]).reshape(n, 4),
         probs=np.array(probs, np.float64).reshape(n, len(EMOTIONS)),
         track=_renumber([o.track for o in obs]),
         seconds=np.array([slots[o.sample] for o in obs]),
         filled=np.array([o.filled for o in obs], bool),
-        character_confidence=np.array([p for _, _, p in kept]),
-        embedding=np.array([o.embedding for o in obs], np.float32).reshape(n, -1)
-        if n
-        else np.zeros((0, 128), np.float32),
+        character_confidence=np.array([k.confidence for k in kept]),
+        embedding=np.array([o.embedding for o in obs], np.float32).reshape(
+            n, classifier.embedding_dim
+        ),
         thumbnails=[o.thumbnail for o in obs],
+        sample_frame=np.array([f.index for f in sampled], np.int64),
+        sample_time_s=sample_time,
     )
 
 

@@ -53,6 +53,15 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class Named:
+    """A face kept, with the character it was named as and how sure the head was of it."""
+
+    face: Observation
+    character: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class GapFill:
     """A box to classify in a sampled frame where a track's face went unseen."""
 
@@ -147,11 +156,11 @@ def _link_cost(a: np.ndarray, b: np.ndarray, s: TrackSettings) -> np.ndarray:
 
 def vote_characters(
     observations: list[Observation], names: tuple[str, ...], s: TrackSettings
-) -> list[tuple[Observation, str, float]]:
+) -> list[Named]:
     """Each track's character by its mean character-head probabilities; tracks the head calls
     `other`, and tracks with fewer than `min_detections` cascade detections, are dropped.
 
-    Returns (observation, character, mean probability of it) for every face kept.
+    Returns every face kept, named with its track's character and mean probability of it.
     """
     by_track: dict[int, list[Observation]] = {}
     for o in observations:
@@ -164,7 +173,7 @@ def vote_characters(
         best = int(np.argmax(mean))
         if names[best] == OTHER:
             continue
-        kept += [(o, names[best], float(mean[best])) for o in members]
+        kept += [Named(o, names[best], float(mean[best])) for o in members]
     return kept
 
 

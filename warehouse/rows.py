@@ -148,6 +148,6 @@ def no_faces() -> EpisodeFaces:
         seconds=np.zeros(0),
         filled=np.zeros(0, bool),
         character_confidence=np.zeros(0),
-        embedding=np.zeros((0, 128), np.float32),
+        embedding=np.zeros((0, 0), np.float32),  # no vectors: no width either
         thumbnails=[],
     )

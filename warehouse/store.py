@@ -390,4 +390,4 @@ def rebuild_vectors(con: duckdb.DuckDBPyConnection, dim: int | None = None) -> v
         flat = table.column("vector").combine_chunks().flatten().to_numpy()
         emb = flat.astype(np.float32).reshape(len(ids), -1)
         return vectors.sized_index(ids, emb, emb.shape[1])
-    return vectors.new_index(dim or 128)
+    return vectors.new_index(dim or vectors.EMPTY_DIM)

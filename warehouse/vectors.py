@@ -46,6 +46,11 @@ TRAIN_PER_LIST = 64
 Index = faiss.IndexIDMap2 | faiss.IndexIVF
 
 
+# The width of an index that holds no vector yet (the shipped model's): the first episode with
+# faces sets the real one, whatever model wrote it.
+EMPTY_DIM = 128
+
+
 def new_index(dim: int) -> faiss.IndexIDMap2:
     """An empty exact inner-product index that keeps caller-given ids (face_id)."""
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

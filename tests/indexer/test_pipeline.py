@@ -12,7 +12,7 @@ import pytest
 from core.truth import read_truth
 from indexer.evaluate import StoredFaces, score
 from indexer.faces import crops
-from indexer.pipeline import PassSettings, _finish, _slots, run_pass
+from indexer.pipeline import PassSettings, _named, _slots, run_pass
 from indexer.tracks import Observation
 from warehouse.schema import EMOTIONS
 
@@ -93,13 +93,12 @@ def test_unsure_faces_are_dropped_below_the_confidence_floor(tracking: bool) -> 
         _face(0, 1, [0.4, 0.3, 0.3]),  # named jerry or tom, but barely
         _face(1, 1, [0.3, 0.45, 0.25]),
     ]
-    times = np.array([0.0, 2 / 3])
 
     def kept(floor: float) -> list[tuple[int, str]]:
         s = PassSettings(tracking=tracking, smoothing=False, min_character_confidence=floor)
-        f = _finish(faces, names, s, times, 2 / 3)
-        assert (f.character_confidence >= floor).all()
-        return sorted(zip(f.frame.tolist(), f.character, strict=True))
+        named = _named(faces, names, s)
+        assert all(k.confidence >= floor for k in named)
+        return sorted((k.face.frame, k.character) for k in named)
 
     assert len(kept(0.0)) == 4
     assert kept(0.6) == [(0, "tom"), (16, "tom")]

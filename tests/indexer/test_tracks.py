@@ -66,12 +66,12 @@ def test_vote_names_whole_tracks_and_drops_other_and_flukes() -> None:
         obs(1, 2, [1, 0], [0.9, 0.05, 0.05], filled=True),
     ]
     kept = vote_characters(faces, names, TrackSettings(min_detections=2))
-    assert [(o.track, o.sample, name) for o, name, _ in kept] == [
+    assert [(k.face.track, k.face.sample, k.character) for k in kept] == [
         (0, 0, "tom"),
         (0, 1, "tom"),
         (0, 2, "tom"),
     ]
-    assert kept[0][2] == pytest.approx((0.6 + 0.2 + 0.9) / 3)
+    assert kept[0].confidence == pytest.approx((0.6 + 0.2 + 0.9) / 3)
     assert len(vote_characters(faces, names, TrackSettings(min_detections=1))) == 5
 
 
