@@ -126,7 +126,7 @@ def main() -> None:
             model = fine_tune(
                 args.work / "choose" / name / held, args.synth, styles, args.base, recipe
             )
-            scores[held] = evaluate(model, EXTRA / held)["balanced_accuracy"]
+            scores[held] = evaluate(model, EXTRA / held).report.balanced_accuracy
         mean = round(float(np.mean(list(scores.values()))), 4)
         out["choice"].append(recipe | {"per_style": scores, "mean": mean})
         print(f"recipe {name}: {scores} mean {mean}", file=sys.stderr, flush=True)
@@ -144,7 +144,7 @@ def main() -> None:
             args.work / "score" / "+".join(group), args.synth, styles, args.base, recipe
         )
         for style in group:
-            r = evaluate(model, EMOJI / style)
+            r = evaluate(model, EMOJI / style).as_json()  # the file's own shape
             pairs = pairs_of(r)
             every.append(pairs)
             low, high = interval(pairs, rng)

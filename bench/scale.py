@@ -12,8 +12,9 @@ the questions users ask are answered there.
    noise (a tenth of the typical distance between real neighbours), L2-normalised; an exact
    index (IndexFlatIP) and an IVF index (IndexIVFFlat, 4*sqrt(N) lists, trained on a sample).
 4. Measured: the ranking ("which character is happiest?") and an episode's timeline through
-   `warehouse.queries`, similar-face search for one query at a time (one thread), p50 and p99;
-   recall@10 of the IVF index against exact search at several nprobe; build times; sizes.
+   `warehouse.queries` and `warehouse.catalog`, similar-face search for one query at a time
+   (one thread), p50 and p99; recall@10 of the IVF index against exact search at several
+   nprobe; build times; sizes.
 
     .venv/bin/python bench/scale.py [--episodes 10000 --vectors 10000000] [--work DIR]
 
@@ -141,7 +142,7 @@ def fabricate_warehouse(
 
 
 def time_queries(path: Path, rng: np.random.Generator) -> dict:
-    from warehouse import queries, reader
+    from warehouse import catalog, queries, reader
 
     con = reader.connect(path.parent)  # as every reader opens it: the snapshot, read-only
     ids = [r[0] for r in con.execute("SELECT episode_id FROM episodes").fetchall()]
@@ -149,7 +150,7 @@ def time_queries(path: Path, rng: np.random.Generator) -> dict:
         "rank_happy_by_character": timed(lambda: queries.rank(con, "happy"), QUERIES),
         "rank_happy_by_episode": timed(lambda: queries.rank(con, "happy", "episode"), 20),
         "timeline_one_episode": timed(
-            lambda: queries.timeline(con, ids[rng.integers(len(ids))]), QUERIES
+            lambda: catalog.timeline(con, ids[rng.integers(len(ids))]), QUERIES
         ),
     }
 

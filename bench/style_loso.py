@@ -120,7 +120,8 @@ class Runner:
         from keras import backend
 
         from model.evaluate import evaluate
-        from model.train import TrainSettings, train
+        from model.settings import TrainSettings
+        from model.train import train
 
         settings = TrainSettings(
             epochs=recipe["epochs"],
@@ -129,7 +130,7 @@ class Runner:
         )
         t0 = time.perf_counter()
         train(assemble(run / "data", links), run / "model", settings, progress=False)
-        scores = {name: evaluate(run / "model", path) for name, path in held.items()}
+        scores = {name: evaluate(run / "model", path).as_json() for name, path in held.items()}
         scores = {name: r | {"run_seconds": round(time.perf_counter() - t0, 1)}
                   for name, r in scores.items()}  # fmt: skip
         backend.clear_session()

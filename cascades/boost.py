@@ -33,7 +33,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class StageConfig:
-    min_hit_rate: float = 0.995  # per stage; 20 stages keep 0.995**20 = 90% of faces
+    min_hit_rate: float = 0.997  # per stage; 20 stages keep 0.997**20 = 94% of faces
     max_false_alarm: float = 0.5  # per stage; 20 stages pass 1e-6 of background windows
     max_weak: int = 120  # give up on a stage's false-alarm target beyond this many stumps
     weight_trim: float = 0.95  # fit each stump on the samples holding this much weight

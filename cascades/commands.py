@@ -169,14 +169,18 @@ def _cascade_against_truth(
 
 
 def _tuning_goals(parser: argparse.ArgumentParser) -> None:
+    goals = TuneGoals()
     parser.add_argument(
-        "--max-ms", type=float, default=15.0, help="time budget per 640x360 frame on one core (15)"
+        "--max-ms",
+        type=float,
+        default=goals.max_ms,
+        help=f"time budget per 640x360 frame on one core ({goals.max_ms:g})",
     )
     parser.add_argument(
         "--min-precision",
         type=float,
-        default=0.9,
-        help="precision goal; the highest recall reaching it wins (0.9)",
+        default=goals.min_precision,
+        help=f"precision goal; the highest recall reaching it wins ({goals.min_precision:g})",
     )
 
 
@@ -204,11 +208,13 @@ def _proposer_train(args: argparse.Namespace) -> int:
         allow_outside_images=args.allow_outside_images,
     )
     if args.json:
-        print(json.dumps({"out": str(args.out), "characters": list(characters)} | trained))
+        print(
+            json.dumps({"out": str(args.out), "characters": list(characters)} | trained.as_json())
+        )
     else:
         print(
             f"proposer for {', '.join(characters)} -> {args.out} "
-            f"({trained['frames']} frames, {trained['faces']} faces, {trained['train_seconds']} s)"
+            f"({trained.frames} frames, {trained.faces} faces, {trained.train_seconds} s)"
         )
     return 0
 
@@ -259,37 +265,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     tr.add_argument("--out", required=True, type=Path, help="cascade XML to write")
     tr.add_argument("--backgrounds", type=Path, help="folder of images without the character")
-    tr.add_argument("--stages", type=POSITIVE, default=20, help="at most this many stages (20)")
-    tr.add_argument("--min-hit-rate", type=float, default=0.997, help="per stage (0.997)")
-    tr.add_argument("--max-false-alarm", type=float, default=0.5, help="per stage (0.5)")
-    tr.add_argument("--max-weak", type=POSITIVE, default=120, help="stumps per stage at most (120)")
-    tr.add_argument("--positives", type=POSITIVE, default=2500, help="positive windows per stage")
-    tr.add_argument("--features", type=POSITIVE, default=6000, help="features tried per stage")
-    tr.add_argument("--frame-step", type=POSITIVE, default=3, help="use every Nth frame (3)")
-    tr.add_argument(
-        "--negative-every",
-        type=POSITIVE,
-        default=3,
-        help="keep every Nth used frame to mine negatives from (3)",
-    )
-    tr.add_argument(
-        "--min-faces",
-        type=POSITIVE,
-        default=100,
-        help="refuse to train on fewer faces than this (100)",
-    )
+    config, stage, plan = TrainConfig(), StageConfig(), BuildPlan
+    for flag, kind, default, text in (
+        ("--stages", POSITIVE, config.max_stages, "at most this many stages"),
+        ("--min-hit-rate", float, stage.min_hit_rate, "faces each stage keeps, at least"),
+        ("--max-false-alarm", float, stage.max_false_alarm, "background each stage passes"),
+        ("--max-weak", POSITIVE, stage.max_weak, "stumps per stage at most"),
+        ("--positives", POSITIVE, config.positives, "positive windows per stage"),
+        ("--features", POSITIVE, config.features_per_stage, "features tried per stage"),
+        ("--frame-step", POSITIVE, plan.frame_step, "use every Nth frame"),
+        (
+            "--negative-every",
+            POSITIVE,
+            plan.negative_every,
+            "mine negatives from every Nth used frame",
+        ),
+        ("--min-faces", POSITIVE, config.min_positives, "refuse to train on fewer faces than this"),
+    ):
+        tr.add_argument(flag, type=kind, default=default, help=f"{text} ({default:g})")
     tr.add_argument(
         "--grey",
         action="store_true",
         help="train on plain grey instead of a learned colour channel",
     )
-    tr.add_argument("--seed", type=at_least(0), default=0)
+    tr.add_argument("--seed", type=at_least(0), default=config.seed, help=f"({config.seed})")
     tr.add_argument(
         "--val",
         type=Path,
         help="validation truth (a folder, COCO file or annotation list): tune settings after",
     )
-    tr.add_argument("--val-frame-step", type=POSITIVE, default=8)
+    frame_step = Tuning.frame_step
+    tr.add_argument(
+        "--val-frame-step",
+        type=POSITIVE,
+        default=frame_step,
+        help=f"every Nth validation frame to tune on ({frame_step})",
+    )
     _tuning_goals(tr)
     _allow_outside_images(tr)
     tr.add_argument("--json", action="store_true")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from cascades.annotations import boxes_by_character
 from cascades.proposer import Proposer, ProposerConfig, TrainSettings, resize, train
-from cascades.samples import boxes_by_character, truth_frames
+from cascades.samples import truth_frames
 
 FRAME_STEP = 8  # every 8th frame of an episode: neighbours repeat each other
 
@@ -80,6 +81,26 @@ def boxed_frames(
     return BoxedFrames(np.stack(images), boxes, ignore)
 
 
+@dataclass(frozen=True)
+class ProposerTraining:
+    """What a proposer learned from, and how long it took: `toon proposer train`'s report."""
+
+    sources: tuple[Path, ...]
+    frame_step: int
+    frames: int
+    faces: int
+    epochs: int
+    steps: int
+    train_seconds: float
+
+    def as_json(self) -> dict:
+        """The `trained` object proposer.json records."""
+        return asdict(self) | {"sources": [str(s) for s in self.sources]}
+
+    def as_row(self) -> dict:
+        return {k: v for k, v in self.as_json().items() if k != "sources"}
+
+
 def train_proposer(
     sources: list[Path],
     out: Path,
@@ -89,9 +110,9 @@ def train_proposer(
     say: Callable[[str], None] = lambda _: None,
     *,
     allow_outside_images: bool = False,
-) -> dict:
+) -> ProposerTraining:
     """Train a proposer on the boxes of `sources` and write it into the cascade folder `out`
-    (`proposer.keras`, `proposer.json`); what it learned from, as the JSON records it."""
+    (`proposer.keras`, `proposer.json`); what it learned from."""
     config = ProposerConfig(characters)
     settings = settings or TrainSettings()
     t = time.perf_counter()
@@ -117,14 +138,14 @@ def train_proposer(
         settings,
         on_epoch=lambda e, value: say(f"epoch {e + 1}/{epochs}: loss {value:.4f}"),
     )
-    trained = {
-        "sources": [str(s) for s in sources],
-        "frame_step": frame_step,
-        "frames": len(data.images),
-        "faces": data.faces,
-        "epochs": epochs,
-        "steps": epochs * settings.steps_per_epoch(len(data.images)),
-        "train_seconds": round(time.perf_counter() - t, 1),
-    }
-    Proposer(made.model, config).save(out, trained=trained)
+    trained = ProposerTraining(
+        sources=tuple(sources),
+        frame_step=frame_step,
+        frames=len(data.images),
+        faces=data.faces,
+        epochs=epochs,
+        steps=epochs * settings.steps_per_epoch(len(data.images)),
+        train_seconds=round(time.perf_counter() - t, 1),
+    )
+    Proposer(made.model, config).save(out, trained=trained.as_json())
     return trained

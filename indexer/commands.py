@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from cascades.finder import SHIPPED
+from cascades import DEFAULT as SHIPPED
 from core.argtypes import at_least
 from core.video import Frame
+from indexer import mine, references, similar
 from indexer.engines import ENGINES
 from indexer.pipeline import PassSettings
 from model import DEFAULT
@@ -359,7 +360,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_warehouse(si)
     si.add_argument("image", type=Path, metavar="IMAGE")
-    si.add_argument("-k", type=at_least(1), default=10, help="how many faces (10)")
+    si.add_argument("-k", type=at_least(1), default=similar.K, help=f"how many faces ({similar.K})")
     si.add_argument("--character", help="only faces of this character")
     si.add_argument("--model", type=Path, default=DEFAULT, help="model folder (the shipped one)")
     si.add_argument("--json", action="store_true", help="print one JSON array of rows")
@@ -374,7 +375,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_warehouse(rf)
     rf.add_argument("--out", required=True, type=Path, help="folder to write")
-    rf.add_argument("--per", type=at_least(1), default=20, help="faces per emotion (20)")
+    rf.add_argument(
+        "--per",
+        type=at_least(1),
+        default=references.PER,
+        help=f"faces per emotion ({references.PER})",
+    )
     rf.add_argument("--json", action="store_true", help="print a JSON summary line")
     rf.set_defaults(func=_references)
 
@@ -397,7 +403,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     mc.add_argument(
         "--cascades", type=Path, default=SHIPPED, help="folder of NAME.xml cascades (shipped)"
     )
-    mc.add_argument("--frame-step", type=at_least(1), default=12, help="every Nth frame (12)")
+    mc.add_argument(
+        "--frame-step",
+        type=at_least(1),
+        default=mine.FRAME_STEP,
+        help=f"every Nth frame ({mine.FRAME_STEP})",
+    )
     mc.add_argument("--seed", type=at_least(0), default=0, help="window jitter (0)")
     mc.add_argument(
         "--allow-outside-images",

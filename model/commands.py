@@ -10,6 +10,7 @@ from core.argtypes import at_least
 from core.names import check_name
 from model import ARCHS, OPTIMIZERS, check_model_out
 from model.data import SPLIT_SEED
+from model.settings import TrainSettings
 
 
 def _classes(text: str) -> tuple[str, ...]:
@@ -40,7 +41,7 @@ def _oversample(text: str) -> tuple[str, int]:
 
 def _train(args: argparse.Namespace) -> int:
     check_model_out(args.out, args.data)  # before TensorFlow loads
-    from model.train import TrainSettings, train
+    from model.train import train
 
     settings = TrainSettings(
         args.arch,
@@ -57,12 +58,12 @@ def _train(args: argparse.Namespace) -> int:
     )
     result = train(args.data, args.out, settings, progress=not args.json)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result.as_json()))
     else:
         print(
-            f"{args.out}: accuracy {result['accuracy']}, balanced accuracy "
-            f"{result['balanced_accuracy']} on the held-out 20%, trained in "
-            f"{result['train_seconds']} s"
+            f"{args.out}: accuracy {result.report.accuracy}, balanced accuracy "
+            f"{result.report.balanced_accuracy} on the held-out 20%, trained in "
+            f"{result.train_seconds} s"
         )
     return 0
 
@@ -72,16 +73,17 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     result = evaluate(args.model, args.data, args.confusion)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result.as_json()))
     else:
+        r = result.report
         print(
-            f"{args.data}: accuracy {result['accuracy']}, balanced accuracy "
-            f"{result['balanced_accuracy']} on {result['images']} images"
+            f"{args.data}: accuracy {r.accuracy}, balanced accuracy "
+            f"{r.balanced_accuracy} on {result.images} images"
         )
-        for name, c in result["per_class"].items():
+        for c in r.per_class:
             print(
-                f"  {name:<10} precision {c['precision']:.3f} recall {c['recall']:.3f} "
-                f"f1 {c['f1']:.3f} support {c['support']}"
+                f"  {c.name:<10} precision {c.precision:.3f} recall {c.recall:.3f} "
+                f"f1 {c.f1:.3f} support {c.support}"
             )
     return 0
 
@@ -145,7 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     tr.add_argument("data", type=Path, metavar="DATA", help="ImageFolder of faces")
     tr.add_argument("--out", required=True, type=Path, help="model folder to write")
-    tr.add_argument("--arch", choices=ARCHS, default="toon", help="network (toon)")
+    train = TrainSettings()
+    tr.add_argument("--arch", choices=ARCHS, default=train.arch, help=f"network ({train.arch})")
     tr.add_argument("--optimizer", choices=OPTIMIZERS, help="default: adam for toon, sgd for seed")
     tr.add_argument("--epochs", type=at_least(1), help="default: 30 for toon, 50 for seed")
     tr.add_argument(
@@ -158,8 +161,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "sit under a folder of its name, <name>/unlabelled/ for faces of no named emotion "
         "(default: the --init model's cast, else tom,jerry)",
     )
-    tr.add_argument("--seed", type=int, default=SPLIT_SEED, help=f"split seed ({SPLIT_SEED})")
-    tr.add_argument("--batch-size", type=at_least(1), default=32, help="(32)")
+    tr.add_argument("--seed", type=int, default=train.seed, help=f"split seed ({train.seed})")
+    tr.add_argument(
+        "--batch-size", type=at_least(1), default=train.batch_size, help=f"({train.batch_size})"
+    )
     tr.add_argument(
         "--augment",
         action=argparse.BooleanOptionalAction,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from model.data import fingerprint
 from model.plots import curves
-from model.train import TrainSettings, fit, load_data
+from model.settings import TrainSettings
+from model.train import fit, load_data
 
 FIELDS = ("optimizer", "run", "loss", "accuracy", "train_loss", "train_accuracy", "seconds")
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from model.data import load, scan
-from model.metrics import report
+from model.metrics import Evaluation, report
 from model.plots import confusion
 from model.store import EmotionModel
 
 
-def evaluate(model_dir: Path, data: Path, confusion_png: Path | None = None) -> dict:
+def evaluate(model_dir: Path, data: Path, confusion_png: Path | None = None) -> Evaluation:
     """`toon evaluate --json`: scores on every face of `data` whose emotion the model knows."""
     model = EmotionModel(model_dir)
     items = scan(data, model.named_characters)
@@ -26,12 +26,9 @@ def evaluate(model_dir: Path, data: Path, confusion_png: Path | None = None) -> 
     faces = load(known, model.classes, model.named_characters, model.size)
     predicted = model.predict(faces.images).emotion.argmax(1)
     result = report(faces.emotion, predicted, model.classes)
-    result["images"] = len(faces)
-    result["skipped"] = len(items) - len(known)
     png = confusion_png or model_dir / "confusion.png"
-    confusion(result["confusion"], list(model.classes), png, f"{data}")
-    result["confusion_png"] = str(png)
-    return result
+    confusion(result.confusion.tolist(), list(model.classes), png, f"{data}")
+    return Evaluation(result, len(faces), len(items) - len(known), png)
 
 
 def classify(model_dir: Path, images: list[Path]) -> list[dict]:

@@ -4,7 +4,6 @@ scores on the held-out fifth only."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -16,14 +15,12 @@ from tqdm import tqdm
 
 from core.backend import keras
 from core.outputs import staged_folder
-from core.vocabulary import NONFACE
-from model import ARCHS, MODEL_MARKER, OPTIMIZERS, check_model_out
+from model import MODEL_MARKER, check_model_out
 from model import arch as arches
 from model.augment import line_arts, pipeline
 from model.data import (
     DEFAULT_CAST,
     OTHER,
-    SPLIT_SEED,
     UNLABELLED,
     Faces,
     Item,
@@ -41,61 +38,12 @@ from model.data import (
     split_keeping,
     split_labels,
 )
-from model.metrics import report
+from model.metrics import ClassReport, TrainingReport, report
 from model.plots import curves
+from model.settings import TrainSettings
 from model.store import EmotionModel, sha256
 
 FINE_TUNE_SHARE = 0.25  # --init starts at a quarter of the optimizer's rate: adjust, not relearn
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    arch: str = "toon"
-    optimizer: str | None = None  # None: adam for toon, sgd for seed
-    epochs: int | None = None  # None: 30 for toon, 50 for seed (the method's)
-    classes: tuple[str, ...] | None = None  # None: every emotion folder, sorted
-    seed: int = SPLIT_SEED
-    batch_size: int = 32
-    augment: bool | None = None  # None: on for toon, off for seed (the method had none)
-    run: int = 0  # weights are initialised (and batches shuffled) from seed + run
-    init: str | None = None  # a model folder to start from instead of random weights
-    oversample: tuple[tuple[str, int], ...] = ()  # (folder, n): its training images n times
-    learning_rate: float | None = None  # None: the optimizer's own (see arch.optimizer)
-    # the cast the character head names, besides "other"; None: the start's, else DEFAULT_CAST
-    characters: tuple[str, ...] | None = None
-
-    def resolved(self) -> TrainSettings:
-        if self.arch not in ARCHS:
-            raise ValueError(f"unknown architecture {self.arch!r}; choose one of: seed, toon")
-        toon = self.arch == "toon"
-        s = replace(
-            self,
-            optimizer=self.optimizer or ("adam" if toon else "sgd"),
-            epochs=(30 if toon else 50) if self.epochs is None else self.epochs,
-            augment=toon if self.augment is None else self.augment,
-        )
-        if s.optimizer not in OPTIMIZERS:
-            raise ValueError(
-                f"unknown optimizer {s.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}"
-            )
-        if s.epochs < 1 or s.batch_size < 1:
-            raise ValueError("--epochs and --batch-size must be at least 1")
-        if s.learning_rate is not None and not 0 < s.learning_rate < math.inf:
-            raise ValueError(f"--learning-rate must be above 0, got {s.learning_rate}")
-        if any(n < 1 for _, n in s.oversample):
-            raise ValueError("--oversample needs FOLDER=N with N at least 1")
-        if s.characters is not None and not toon:
-            raise ValueError(
-                "--characters needs --arch toon (the seed network has no character head)"
-            )
-        if s.characters is not None:
-            reserved = {OTHER, NONFACE} & set(s.characters)
-            if reserved or len(set(s.characters)) != len(s.characters) or not s.characters:
-                raise ValueError(
-                    f"--characters needs distinct names other than {OTHER} and {NONFACE}, "
-                    f"got {','.join(s.characters)}"
-                )
-        return s
 
 
 class EpochBar(keras.callbacks.Callback):
@@ -175,7 +123,7 @@ class Fitted:
 
     model: keras.Model
     history: dict[str, list[float]]
-    metrics: dict  # `report` on the held-out faces
+    metrics: ClassReport  # on the held-out faces
     test: np.ndarray  # the held-out indices
     seconds: float  # fitting time
     train_images: int  # training samples an epoch, repeats counted
@@ -340,14 +288,14 @@ def write_model_dir(
             "keras": keras.__version__,
         }
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        (tmp / "metrics.json").write_text(json.dumps(fitted.metrics, indent=2) + "\n")
+        (tmp / "metrics.json").write_text(json.dumps(fitted.metrics.as_json(), indent=2) + "\n")
         (tmp / "history.json").write_text(json.dumps(fitted.history, indent=2) + "\n")
         curves({s.arch: fitted.history}, "accuracy", tmp / "accuracy.png")
         curves({s.arch: fitted.history}, "loss", tmp / "loss.png")
     return out
 
 
-def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> dict:
+def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True) -> TrainingReport:
     """`toon train`: fit, score on the held-out split, write the model folder; its metrics."""
     check_model_out(out, data)  # before an hour of training, not after
     s = settings.resolved()
@@ -370,4 +318,4 @@ def train(data: Path, out: Path, settings: TrainSettings, progress: bool = True)
         provenance = {"init_sha256": start.sha256, "held_out_unseen_by_init": before is not None}
     fitted = fit(faces, s, progress, times=times, start=start, index=index)
     write_model_dir(out, fitted, faces, s, data, provenance)
-    return fitted.metrics | {"train_seconds": round(fitted.seconds, 1), "model": str(out)}
+    return TrainingReport(fitted.metrics, round(fitted.seconds, 1), out)

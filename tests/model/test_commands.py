@@ -333,7 +333,8 @@ def test_a_cast_of_its_own(faces_dir: Path, toon_model: Path, tmp_path: Path) ->
     res = run("train", data, "--out", out, "--epochs", 1, "--characters", "cat,mouse", "--json")
     assert res.returncode == 0, res.stderr
     assert EmotionModel(out).characters == ("cat", "mouse", "other")
-    from model.train import TrainSettings, load_data
+    from model.settings import TrainSettings
+    from model.train import load_data
 
     faces = load_data(data, TrainSettings(characters=("cat", "mouse")).resolved())
     counts = {c: int((faces.character == k).sum()) for k, c in enumerate(faces.characters)}
@@ -369,7 +370,8 @@ def test_a_new_cast_from_a_start(faces_dir: Path, toon_model: Path, tmp_path: Pa
     model = EmotionModel(out)
     assert model.characters == ("cat", "mouse", "other")
     assert model.classes == EmotionModel(toon_model).classes  # it still knows every emotion
-    from model.train import TrainSettings, load_data
+    from model.settings import TrainSettings
+    from model.train import load_data
 
     s = TrainSettings(characters=("cat", "mouse")).resolved()
     faces = load_data(data, s, EmotionModel(toon_model))
