@@ -137,10 +137,10 @@ def run_pass(
     link = _TrackLinker(settings.tracks, label) if settings.tracking else _Unlinked()
     clock = _Clock()
     faces: list[Observation] = []
-    sampled: list[Frame] = []
+    sampled: list[tuple[int, float]] = []  # (index, time_s) of each frame looked at, no pixels
     for batch in _batches(stream, settings.batch_frames):
         clock.lap("decode")
-        sampled += batch.frames
+        sampled += [(f.index, f.time_s) for f in batch.frames]
         found = cascades.detect_many([f.bgr for f in batch.frames], settings.proposer)
         clock.lap("detect")
         seen = _classify(
@@ -292,7 +292,7 @@ def _finish(
     faces: list[Observation],
     classifier: FaceClassifier,
     s: PassSettings,
-    sampled: list[Frame],
+    sampled: list[tuple[int, float]],
     last_time_s: float,
 ) -> EpisodeFaces:
     """Name, filter and smooth the faces, and lay them out as the warehouse's arrays."""
@@ -301,7 +301,7 @@ def _finish(
     )
     obs = [k.face for k in kept]
     probs = smooth(obs, s.tracks.smooth_weights) if s.smoothing else [o.emotion for o in obs]
-    sample_time = np.array([f.time_s for f in sampled])
+    sample_time = np.array([time_s for _, time_s in sampled])
     slots = _slots(sample_time, last_time_s, s.sample_fps)
     n = len(obs)
     return EpisodeFaces(
@@ -318,7 +318,7 @@ def _finish(
             n, classifier.embedding_dim
         ),
         thumbnails=[o.thumbnail for o in obs],
-        sample_frame=np.array([f.index for f in sampled], np.int64),
+        sample_frame=np.array([index for index, _ in sampled], np.int64),
         sample_time_s=sample_time,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from pathlib import Path
 
 import cv2
@@ -65,6 +66,29 @@ def test_stages_can_be_switched_off(episodes_640: Path, indexer) -> None:  # noq
     assert len(set(result.faces.track)) == len(result.faces)  # every face its own track
     with pytest.raises(ValueError, match="tracking"):
         dataclasses.replace(bare, smoothing=True)
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_the_pass_holds_no_frame_past_its_batch(
+    episodes_640: Path,
+    indexer,  # noqa: ANN001
+    tracking: bool,
+) -> None:
+    """Memory must not grow with the episode: a frame's pixels are dropped once its batch (and
+    the short gaps a track may still fill) are done."""
+    video = sorted(episodes_640.glob("*.mp4"))[0]
+    s = PassSettings(batch_frames=2, tracking=tracking, smoothing=tracking)
+    frames: list[weakref.ref] = []
+    most = 0
+
+    def look(frame) -> None:  # noqa: ANN001
+        nonlocal most
+        frames.append(weakref.ref(frame))
+        most = max(most, sum(f() is not None for f in frames))
+
+    run_pass(video, indexer.cascades, indexer.classifier, s, on_frame=look)
+    assert len(frames) >= 10  # 8 seconds at 1.5 a second: enough batches to see a leak
+    assert most <= s.batch_frames + s.tracks.max_gap
 
 
 def _face(sample: int, track: int, character: list[float]) -> Observation:
