@@ -100,7 +100,7 @@ class CascadeSet:
         out = []
         for parts, p in zip(found, proposed, strict=True):
             if p is not None:
-                parts.append(Detections(p.xyxy, p.character, p.score.astype(np.float64)))
+                parts.append(p)
             out.append(merge_overlaps(Detections.concat(parts)))
         return out
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from core.detections import Detections
+
 STRIDE = 4  # input pixels per output cell
 MODEL_FILE = "proposer.keras"
 CONFIG_FILE = "proposer.json"
@@ -244,19 +246,11 @@ def train(
     return Proposer(model, config)
 
 
-@dataclass(frozen=True)
-class Proposals:
-    """Faces the proposer found in one frame: (K, 4) xyxy frame pixels, character, score."""
-
-    xyxy: np.ndarray
-    character: np.ndarray  # (K,) object, names from the config
-    score: np.ndarray  # (K,) heat-map peak
-
-
 def decode(
     out: np.ndarray, config: ProposerConfig, frame_wh: tuple[int, int], threshold: float
-) -> Proposals:
-    """One frame's network output -> its faces: local maxima of each heat map over `threshold`."""
+) -> Detections:
+    """One frame's network output -> its faces: local maxima of each heat map over `threshold`,
+    each box's score its heat-map peak."""
     c = len(config.characters)
     heat = out[..., :c]
     kernel = np.ones((3, 3), np.uint8)
@@ -271,7 +265,7 @@ def decode(
     xyxy[:, [0, 2]] = xyxy[:, [0, 2]].clip(0, frame_wh[0])
     xyxy[:, [1, 3]] = xyxy[:, [1, 3]].clip(0, frame_wh[1])
     names = np.array([config.characters[k] for k in ks], dtype=object)
-    return Proposals(xyxy.reshape(-1, 4), names, heat[js, is_, ks])
+    return Detections(xyxy.reshape(-1, 4), names, heat[js, is_, ks].astype(np.float64))
 
 
 class Proposer:
@@ -279,7 +273,7 @@ class Proposer:
 
     Example:
         >>> p = Proposer.load(Path("cascades-mine"))  # the folder `toon proposer train` wrote
-        >>> found = p.propose([bgr])  # one Proposals per frame
+        >>> found = p.propose([bgr])  # one Detections per frame
     """
 
     def __init__(self, model, config: ProposerConfig, folder: Path | None = None) -> None:  # noqa: ANN001
@@ -328,7 +322,7 @@ class Proposer:
 
     def propose(
         self, frames: Sequence[np.ndarray], threshold: float | None = None
-    ) -> list[Proposals]:
+    ) -> list[Detections]:
         if not len(frames):
             return []
         out = self.raw(frames)
