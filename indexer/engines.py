@@ -23,7 +23,7 @@ from cascades.finder import CascadeSet
 from core.video import Frame, VideoInfo, probe
 from indexer.faces import FaceClassifier
 from indexer.pipeline import EpisodePass, PassSettings, run_pass
-from model import check_model_folder
+from model import check_model_folder, model_cast
 from warehouse.rows import PassKey
 
 if TYPE_CHECKING:
@@ -33,6 +33,23 @@ ENGINES = ("local", "ray")
 # Times Ray runs an episode again when the worker running it dies; a file that cannot be
 # decoded is a result, not a failure, and is never retried.
 RAY_RETRIES = 3
+
+
+def check_same_cast(cascades: CascadeSet, cascades_dir: Path, model_dir: Path) -> None:
+    """Refuse cascades that find characters the model's character head does not name: their
+    faces would be stored as one of the model's cast (a new show's cascades with the shipped
+    model, say). A model without a character head names no one and takes any cascades."""
+    named = model_cast(model_dir)
+    found = sorted(
+        {*cascades.characters, *(cascades.proposer.config.characters if cascades.proposer else ())}
+    )
+    unknown = [c for c in found if c not in named]
+    if named and unknown:
+        raise ValueError(
+            f"{cascades_dir} finds {', '.join(found)}, but the model {model_dir} "
+            f"names {', '.join(named)}: {', '.join(unknown)} would be stored as one of those "
+            "(give --model the model trained for this cast)"
+        )
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,7 @@ class Indexer:
         before TensorFlow loads (the cascades' own checks come before their proposer's)."""
         check_model_folder(model_dir)
         cascades = CascadeSet.load(cascades_dir)
+        check_same_cast(cascades, cascades_dir, model_dir)
 
         from model.store import EmotionModel  # TensorFlow
 

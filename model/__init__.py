@@ -1,8 +1,10 @@
 """The emotion CNN: train, evaluate, visualise, and the shipped weights."""
 
+import json
 from pathlib import Path
 
 from core.outputs import check_output_folder
+from core.vocabulary import OTHER
 
 # the shipped model folder; here, not in store.py, so that naming it does not load TensorFlow
 DEFAULT = Path(__file__).resolve().parent / "weights" / "default"
@@ -24,6 +26,16 @@ def check_model_folder(folder: Path) -> None:
     for name in MODEL_FILES:
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder}: not a model folder (no {name})")
+
+
+def model_cast(folder: Path) -> tuple[str, ...]:
+    """The characters a model folder's character head names, without `other` (none without a
+    head), read from its classes.json without loading TensorFlow."""
+    try:
+        names = json.loads((folder / "classes.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{folder / 'classes.json'}: unreadable ({exc})") from None
+    return tuple(c for c in names.get("characters") or () if c != OTHER)
 
 
 def check_model_out(out: Path, data: Path) -> None:

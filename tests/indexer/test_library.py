@@ -12,6 +12,7 @@ import pytest
 
 from core.names import check_episode_id
 from indexer.library import _decide, _new_id
+from model import DEFAULT as DEFAULT_MODEL
 from toon.cli import main
 from warehouse.rows import KnownEpisode, PassKey
 
@@ -229,3 +230,27 @@ def test_new_id_keeps_any_alphabet(name: str, taken: set, expected: str) -> None
     episode_id = _new_id(Path("/lib") / name, "abcdef0123", taken)
     assert episode_id == expected
     assert check_episode_id(episode_id) == expected
+
+
+def test_cascades_for_a_cast_the_model_does_not_name_are_refused(
+    episodes_640: Path, tmp_path: Path
+) -> None:
+    """A new show's cascades with the shipped model (a forgotten --model) would store the new
+    cast's faces as tom and jerry: refused before anything is written."""
+    from cascades import DEFAULT as SHIPPED
+    from tests.conftest import run_toon
+
+    mine = tmp_path / "cascades-mine"
+    mine.mkdir()
+    for suffix in (".xml", ".json"):
+        shutil.copy(SHIPPED / f"tom{suffix}", mine / f"bunny{suffix}")
+    wh = tmp_path / "wh"
+    rc, out, err = run_toon(
+        ["index", str(episodes_640), "--warehouse", str(wh), "--cascades", str(mine)]
+    )
+    assert rc == 2 and out == ""
+    assert err.strip() == (
+        f"toon: error: {mine} finds bunny, but the model {DEFAULT_MODEL} names tom, jerry: bunny "
+        "would be stored as one of those (give --model the model trained for this cast)"
+    )
+    assert not wh.exists()
