@@ -12,6 +12,7 @@ import errno
 import math
 import os
 import stat
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -322,7 +323,13 @@ class VideoSink:
             raise ValueError(f"H.264 needs an even width and height, got {width}x{height}")
         self.path = path
         self.resolution_wh = resolution_wh
-        self._tmp = path.with_name(path.stem + ".part" + path.suffix)
+        # a name of its own, made here (O_EXCL): a failure removes this file and nothing else,
+        # whatever a person keeps beside the video
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=".part" + path.suffix, dir=path.parent
+        )
+        os.close(fd)
+        self._tmp = Path(tmp)
         self._writer = imageio_ffmpeg.write_frames(
             str(self._tmp),
             resolution_wh,
