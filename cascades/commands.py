@@ -20,7 +20,7 @@ from cascades.boost import StageConfig
 from cascades.build import BuildPlan, Tuning, build_cascade, is_settings_json
 from cascades.detect import Detector, settings_path
 from cascades.evaluate import eval_frames, score
-from cascades.proposer import TrainSettings
+from cascades.proposer import ANY_FACE, TrainSettings
 from cascades.proposer_train import FRAME_STEP
 from cascades.train import TrainConfig
 from cascades.tune import TuneGoals, retune
@@ -187,13 +187,19 @@ def _tuning_goals(parser: argparse.ArgumentParser) -> None:
 def _proposer_train(args: argparse.Namespace) -> int:
     from cascades.proposer_train import train_proposer
 
-    characters = tuple(
-        sorted(
-            {
-                check_name(c.strip(), what="character")
-                for c in args.characters.split(",")
-                if c.strip()
-            }
+    if args.any_face == bool(args.characters):
+        raise ValueError("give either --characters or --any-face")
+    characters = (
+        (ANY_FACE,)
+        if args.any_face
+        else tuple(
+            sorted(
+                {
+                    check_name(c.strip(), what="character")
+                    for c in args.characters.split(",")
+                    if c.strip()
+                }
+            )
         )
     )
     if not characters:
@@ -206,16 +212,35 @@ def _proposer_train(args: argparse.Namespace) -> int:
         settings=TrainSettings(epochs=args.epochs, seed=args.seed, min_steps=args.min_steps),
         say=(lambda _: None) if args.json else lambda text: print(text, file=sys.stderr),
         allow_outside_images=args.allow_outside_images,
+        negatives=tuple(args.negatives or ()),
     )
     if args.json:
         print(
             json.dumps({"out": str(args.out), "characters": list(characters)} | trained.as_json())
         )
     else:
+        what = "finder of any face" if args.any_face else f"proposer for {', '.join(characters)}"
         print(
-            f"proposer for {', '.join(characters)} -> {args.out} "
+            f"{what} -> {args.out} "
             f"({trained.frames} frames, {trained.faces} faces, {trained.train_seconds} s)"
         )
+    return 0
+
+
+def _proposer_tune(args: argparse.Namespace) -> int:
+    from cascades.proposer_tune import tune_threshold
+
+    done = tune_threshold(args.folder, args.truth, args.min_precision, args.frame_step)
+    if args.json:
+        print(json.dumps({"folder": str(args.folder)} | done))
+        return 0
+    for s in done["sweep"]:
+        mark = "  <- chosen" if s["threshold"] == done["threshold"] else ""
+        print(f"threshold {s['threshold']:<5} precision {s['precision']:.3f}  "
+              f"recall {s['recall']:.3f}{mark}")  # fmt: skip
+    print(
+        f"{args.folder / 'proposer.json'}: threshold {done['threshold']} ({done['frames']} frames)"
+    )
     return 0
 
 
@@ -348,7 +373,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--truth", required=True, type=Path, action="append", metavar="SRC", help="face boxes"
     )
     pt.add_argument("--out", required=True, type=Path, help="cascade folder to write into")
-    pt.add_argument("--characters", required=True, help="comma-separated, e.g. tom,jerry")
+    pt.add_argument("--characters", help="comma-separated, e.g. tom,jerry")
+    pt.add_argument(
+        "--any-face",
+        action="store_true",
+        help="instead of --characters: a finder, one class for every character's faces, to find "
+        "the faces of a cast it never saw (the model's character head names them)",
+    )
+    pt.add_argument(
+        "--negatives",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="a folder of pictures with no face at all (real scenery), shown as frames with "
+        "nothing to find; repeatable",
+    )
     pt.add_argument(
         "--frame-step",
         type=at_least(1),
@@ -379,3 +418,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     pt.add_argument("--json", action="store_true", help="print what it learned as one JSON line")
     pt.set_defaults(func=_proposer_train)
+
+    pu = prs.add_parser(
+        "tune",
+        help="choose the proposer's heat-map threshold on validation episodes",
+        description="One pass of the proposer (or finder) in FOLDER over every --frame-step-th "
+        "frame of the episodes with truth; each threshold of a sweep is scored against the "
+        "faces of any character, and the highest recall at precision >= --min-precision is "
+        "written into FOLDER/proposer.json. Tune on episodes it is not judged on.",
+    )
+    pu.add_argument("folder", type=Path, metavar="FOLDER", help="folder holding proposer.keras")
+    pu.add_argument(
+        "--truth", required=True, type=Path, action="append", metavar="DIR",
+        help="validation episodes with truth; repeatable",
+    )  # fmt: skip
+    pu.add_argument("--min-precision", type=float, default=0.9, help="(0.9)")
+    pu.add_argument("--frame-step", type=at_least(1), default=12, help="every Nth frame (12)")
+    pu.add_argument("--json", action="store_true", help="print the sweep as one JSON line")
+    pu.set_defaults(func=_proposer_tune)

@@ -27,7 +27,9 @@ MERGE_IOU = 0.4
 @dataclass(frozen=True)
 class CascadeSet:
     """One detector per character, loaded from `NAME.xml` (+ `NAME.json`) files in a folder,
-    and the proposer trained beside them (`proposer.keras` + `proposer.json`), if there is one."""
+    and the proposer trained beside them (`proposer.keras` + `proposer.json`), if there is one.
+    A folder may hold a proposer alone: a finder of any face (`cascades.proposer.ANY_FACE`)
+    needs no cascade."""
 
     folder: Path
     detectors: tuple[Detector, ...]
@@ -51,7 +53,12 @@ class CascadeSet:
 
     @property
     def characters(self) -> tuple[str, ...]:
+        """The characters its cascades find (a finder's faces are no one's until named)."""
         return tuple(d.path.stem for d in self.detectors)
+
+    @property
+    def finds_any_face(self) -> bool:
+        return self.proposer is not None and self.proposer.config.any_face
 
     @classmethod
     def load(cls, folder: Path = SHIPPED, threads: int | None = None) -> CascadeSet:
@@ -60,8 +67,12 @@ class CascadeSet:
         if not folder.is_dir():
             raise NotADirectoryError(f"{folder}: not a folder of cascades")
         xmls = sorted(folder.glob("*.xml"))
-        if not xmls:
-            raise ValueError(f"{folder}: no cascade XML files (NAME.xml, one per character)")
+        has_proposer = (folder / MODEL_FILE).exists() or (folder / CONFIG_FILE).exists()
+        if not xmls and not has_proposer:
+            raise ValueError(
+                f"{folder}: no cascade XML files (NAME.xml, one per character) and no finder "
+                f"({MODEL_FILE})"
+            )
         h = hashlib.sha256()
         for xml in xmls:
             h.update(xml.name.encode() + b"\0" + xml.read_bytes())
@@ -69,7 +80,7 @@ class CascadeSet:
             if js.exists():
                 h.update(js.read_bytes())
         proposer = None
-        if (folder / MODEL_FILE).exists() or (folder / CONFIG_FILE).exists():
+        if has_proposer:
             proposer = Proposer.load(folder)
             for name in (MODEL_FILE, CONFIG_FILE):
                 h.update(name.encode() + b"\0" + (folder / name).read_bytes())

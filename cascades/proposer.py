@@ -24,6 +24,9 @@ import numpy as np
 from core.detections import Detections
 
 STRIDE = 4  # input pixels per output cell
+# The one class of a finder: a proposer that learned every character's faces as one, so it
+# finds the faces of a cast it never saw; the model's character head says whose they are.
+ANY_FACE = "face"
 MODEL_FILE = "proposer.keras"
 CONFIG_FILE = "proposer.json"
 
@@ -51,6 +54,11 @@ class ProposerConfig:
             raise ValueError(f"input_wh must be multiples of 16, got {self.input_wh}")
         if not 0.0 < self.threshold < 1.0:
             raise ValueError(f"threshold must be in (0, 1), got {self.threshold}")
+
+    @property
+    def any_face(self) -> bool:
+        """A finder: one class for the faces of any character."""
+        return self.characters == (ANY_FACE,)
 
     @property
     def grid_wh(self) -> tuple[int, int]:

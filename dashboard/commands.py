@@ -23,8 +23,14 @@ def _port(text: str) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    if args.warehouse is None and args.frames is None:
-        raise ValueError("give --warehouse DIR (a `toon index` folder), --frames DIR, or both")
+    if args.warehouse is None and args.frames is None and args.cast is None:
+        raise ValueError(
+            "give --warehouse DIR (a `toon index` folder), --frames DIR, --cast DIR, or several"
+        )
+    if args.cast is not None:
+        from indexer.cast import read_proposal
+
+        read_proposal(args.cast)  # a folder that is none says so here, not in the browser
     warehouse = args.warehouse.resolve() if args.warehouse else None
     labels = args.labels or (warehouse / LABELS_FOLDER if warehouse else None)
     settings = Settings(
@@ -32,6 +38,7 @@ def _dashboard(args: argparse.Namespace) -> int:
         model=args.model.resolve(),
         labels=labels.resolve() if labels else None,
         frames=args.frames.resolve() if args.frames else None,
+        cast=args.cast.resolve() if args.cast else None,
     )
     if not _loopback(args.address):
         print(
@@ -60,11 +67,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "timelines with video, recommendations, reference faces, sketch search, SQL, the model "
         "and labelling. Reads the published snapshot, so it works while `toon index` writes. "
         "With --frames, a Boxes page draws face boxes on frames `toon frames` picked (and "
-        "with --frames alone, before anything is indexed, that page only).",
+        "with --frames alone, before anything is indexed, that page only). With --cast, a Cast "
+        "page names the groups of faces `toon cast propose` found in a new show.",
     )
     d.add_argument("--warehouse", type=Path, help="folder `toon index` wrote")
     d.add_argument(
         "--frames", type=Path, help="a `toon frames` folder to draw face boxes on (Boxes page)"
+    )
+    d.add_argument(
+        "--cast", type=Path, help="a `toon cast propose` folder whose groups to name (Cast page)"
     )
     d.add_argument("--port", type=_port, default=8501, help="(8501)")
     d.add_argument(

@@ -21,8 +21,8 @@ PAGES = Path(__file__).resolve().parent / "app_pages"
 
 
 def pages() -> list:
-    """Every page of the warehouse, and Boxes when there are frames to box (alone before any
-    warehouse exists)."""
+    """Every page of the warehouse, Cast when there is a cast to name and Boxes when there are
+    frames to box (alone before any warehouse exists)."""
     try:
         settings = Settings.from_env()
     except ValueError:
@@ -40,6 +40,11 @@ def pages() -> list:
             st.Page(PAGES / "model.py", title="Model", icon=":material/neurology:"),
             st.Page(PAGES / "label.py", title="Label", icon=":material/label:"),
         ]
+    if settings is not None and settings.cast is not None:
+        first = not listed
+        listed.append(
+            st.Page(PAGES / "cast.py", title="Cast", icon=":material/groups:", default=first)
+        )
     if settings is not None and settings.frames is not None:
         first = not listed
         listed.append(

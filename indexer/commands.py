@@ -15,7 +15,7 @@ from tqdm import tqdm
 from cascades import DEFAULT as SHIPPED
 from core.argtypes import at_least
 from core.video import Frame
-from indexer import mine, references, similar
+from indexer import cast_commands, mine, references, similar
 from indexer.engines import ENGINES
 from indexer.pipeline import PassSettings
 from model import DEFAULT
@@ -193,6 +193,8 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     with reader.connect(args.warehouse) as con:
         report = evaluate_warehouse(con, args.truth)
+    for note in report.notes():
+        print(f"toon: note: {args.truth}: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.as_json()))
     else:
@@ -341,7 +343,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="score a warehouse against synth truth files",
         description="Detection precision and recall, emotion accuracy and balanced accuracy "
         "on the sampled frames (faces less than half visible are don't-care), and Spearman's "
-        "rho of each (episode, character)'s share of happy screen time against the truth's.",
+        "rho of each (episode, character)'s share of happy screen time against the truth's. "
+        "Characters of the truth that the index does not know are named on stderr (not owed); "
+        "a truth with no face of the index's cast at all is an error, not a score of 0.",
     )
     add_warehouse(ev)
     ev.add_argument("--truth", required=True, type=Path, help="folder of <episode_id>.truth.csv")
@@ -418,3 +422,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     mc.add_argument("--json", action="store_true", help="print counts as one JSON line")
     mc.set_defaults(func=_mine)
+
+    cast_commands.register(sub)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from cascades.finder import CascadeSet
 from core.video import Frame, VideoInfo, probe
+from core.vocabulary import OTHER
 from indexer.faces import FaceClassifier
 from indexer.pipeline import EpisodePass, PassSettings, run_pass
 from model import check_model_folder, model_cast
@@ -38,11 +39,11 @@ RAY_RETRIES = 3
 def check_same_cast(cascades: CascadeSet, cascades_dir: Path, model_dir: Path) -> None:
     """Refuse cascades that find characters the model's character head does not name: their
     faces would be stored as one of the model's cast (a new show's cascades with the shipped
-    model, say). A model without a character head names no one and takes any cascades."""
+    model, say). A model without a character head names no one and takes any cascades; a
+    finder of any face names no one either (the head names its faces)."""
     named = model_cast(model_dir)
-    found = sorted(
-        {*cascades.characters, *(cascades.proposer.config.characters if cascades.proposer else ())}
-    )
+    proposed = cascades.proposer.config.characters if cascades.proposer else ()
+    found = sorted({*cascades.characters, *(() if cascades.finds_any_face else proposed)})
     unknown = [c for c in found if c not in named]
     if named and unknown:
         raise ValueError(
@@ -85,6 +86,13 @@ class Indexer:
     @property
     def model_sha256(self) -> str:
         return self.classifier.model.sha256
+
+    @property
+    def cast(self) -> tuple[str, ...]:
+        """The characters whose faces this pass stores: its cascades' and, where a finder of
+        any face finds them, every character the model's head names."""
+        named = (self.classifier.characters or ()) if self.cascades.finds_any_face else ()
+        return tuple(c for c in dict.fromkeys((*self.cascades.characters, *named)) if c != OTHER)
 
     @property
     def key(self) -> PassKey:

@@ -6,6 +6,9 @@ character by IoU >= 0.5 (each truth face matched once, best first). Truth faces 
 faces of characters the warehouse has no cascade for (the distractor `spike`) are not owed, but
 a face stored on one is a false positive.
 Emotion: accuracy and balanced accuracy over the hits.
+When the truth names characters the index does not know, the report names them; when nothing
+at all was owed, there is nothing to score and `evaluate_warehouse` says so instead of
+reporting precision and recall of 0.
 Ranking: Spearman's rho, over (episode, character) pairs, of the stored share of `happy`
 screen time against the true share (over every frame of the truth, visible faces only); and the
 same for each of the seven emotions, with their mean (an emotion whose true or stored share is
@@ -168,6 +171,8 @@ class IndexScore:
     emotion: EmotionScore
     ranking: RankingScore
     episodes: int
+    truth_faces: dict[str, int]  # visible truth faces per character, on the frames looked at
+    unknown: tuple[str, ...]  # characters of the truth that the index's cast does not name
 
     def as_json(self) -> dict:
         """The `toon evaluate-index --json` object (a contract: keys are only ever added)."""
@@ -187,7 +192,19 @@ class IndexScore:
             "emotion": asdict(self.emotion),
             "ranking": asdict(self.ranking),
             "episodes": self.episodes,
+            "truth": {"faces": dict(self.truth_faces), "unknown": list(self.unknown)},
         }
+
+    def notes(self) -> list[str]:
+        """What a reader of the figures must know: the truth's characters the index does not
+        know (not owed; a face stored on one is a false positive)."""
+        if not self.unknown:
+            return []
+        named = ", ".join(f"{c} ({self.truth_faces[c]} faces)" for c in self.unknown)
+        return [
+            f"the truth names {named}, which the index's cast does not: not owed, and a face "
+            "stored on one counts as a false positive"
+        ]
 
     def as_row(self) -> dict:
         """The headline figures as one flat row, for a benchmark's table."""
@@ -210,6 +227,7 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
     pred_e: list[str] = []
     stored_share: list[np.ndarray] = []
     real_share: list[np.ndarray] = []
+    truth_faces: dict[str, int] = {}
     for stored, truth in episodes:
         by_frame: dict[int, list[TruthRow]] = {}
         for r in truth:
@@ -217,6 +235,9 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
         for f in stored.sample_frames:
             here = stored.frame == f
             rows = by_frame.get(int(f), [])
+            for r in rows:
+                if r.visible >= DONT_CARE_VISIBLE:
+                    truth_faces[r.character] = truth_faces.get(r.character, 0) + 1
             for c in cast:
                 mine = here & (stored.character == c)
                 tally, pairs = match_frame(
@@ -262,6 +283,8 @@ def score(episodes: list[tuple[StoredFaces, list[TruthRow]]], cast: set[str]) ->
             mean_spearman=_rounded(float(np.mean(scored))) if scored else None,
         ),
         episodes=len(episodes),
+        truth_faces=dict(sorted(truth_faces.items())),
+        unknown=tuple(sorted(set(truth_faces) - cast)),
     )
 
 
@@ -319,7 +342,20 @@ def evaluate_warehouse(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> Index
     cast = set(r[0] for r in con.execute("SELECT DISTINCT character FROM faces").fetchall()) | set(
         _cast_of(con)
     )
-    return score(pairs, cast)
+    report = score(pairs, cast)
+    if report.detection.owed == 0:
+        known = ", ".join(sorted(cast)) or "no character"
+        if report.unknown:
+            raise ValueError(
+                f"{truth_dir}: nothing to score: the truth's characters "
+                f"({', '.join(report.unknown)}) are none of the index's cast ({known}); "
+                "index this show with its own cascades and model (--cascades, --model)"
+            )
+        raise ValueError(
+            f"{truth_dir}: nothing to score: the truth shows no visible face of the index's "
+            f"cast ({known}) on the frames the pass looked at"
+        )
+    return report
 
 
 def _cast_of(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -259,7 +259,7 @@ def index_videos(
     analyses: Iterator[Analysis] | None = None
     with Warehouse(warehouse_dir) as wh:
         try:
-            wh.set_cast(indexer.cascades.characters)
+            wh.set_cast(indexer.cast)
             schedule = _Schedule(_plan(videos, wh.known(), indexer, reindex))
             analyses = engine.run(schedule.jobs(), progress)
             stored: dict[str, str] = {}  # sha256 -> episode_id of what this run indexed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import colorsys
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -20,7 +20,6 @@ import numpy as np
 
 from synth import EMOTIONS
 from synth.emotions import FaceParams, expression, sample_intensity
-from synth.facesets import balanced_order, write_png
 from synth.features import (
     BLACK,
     MOUTH_DARK,
@@ -34,6 +33,8 @@ from synth.features import (
 )
 from synth.render import draw_colour
 from synth.shapes import RGB, Pose, Shape, ellipse, silhouette_bounds, thick_curve
+from synth.style import ArtStyle
+from synth.writing import balanced_order, write_png
 
 EYES = ("ovals", "dots", "large", "lashes")
 BROWS = ("none", "lines", "blocks")
@@ -250,6 +251,43 @@ def artist_shapes(a: Artist, params: FaceParams, gaze: tuple[float, float]) -> l
     shapes += tears_and_sweat(lay, params, ink)
     shapes += _accessory(a)
     return shapes
+
+
+ARTIST_HEIGHT_PX = (36, 170)  # face heights in episodes, as the other shows' characters
+
+
+@dataclass(frozen=True)
+class ArtistDesign:
+    """A character of an episode drawn by `artist`: what `synth.characters.Design` answers for
+    the shows' own characters (shapes under an episode's style, the face box's height)."""
+
+    name: str
+    artist: Artist
+    height_px: tuple[int, int] = ARTIST_HEIGHT_PX
+
+    def styled(self, style: ArtStyle) -> Artist:
+        """The artist's colours and line under one episode's style."""
+        a = self.artist
+        line = min(0.2, a.line * style.line_scale)
+        return replace(a, skin=style.colour(a.skin), hair=style.colour(a.hair), line=line)
+
+    def face_shapes(
+        self, params: FaceParams, style: ArtStyle, gaze: tuple[float, float] = (0.0, 0.0)
+    ) -> list[Shape]:
+        return artist_shapes(self.styled(style), params, gaze)
+
+    def body_shapes(self, style: ArtStyle) -> list[Shape]:
+        """A torso below the head, in the head's colours: it occludes, but is no face."""
+        a = self.styled(style)
+        ink = a.ink if a.line > 0 else None
+        return [
+            Shape(ellipse(0, 1.9, 0.75, 1.1), fill=a.hair, stroke=ink, width=a.line, wrap=0.0),
+            Shape(ellipse(0, 2.0, 0.45, 0.75), fill=_darker(a.skin, 0.95), wrap=0.0),
+        ]
+
+    def face_height_units(self) -> float:
+        pts = np.concatenate([s.points for s in _head(self.artist) if s.silhouette])
+        return float(pts[:, 1].max() - pts[:, 1].min())
 
 
 def restricted(

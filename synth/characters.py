@@ -62,6 +62,19 @@ class Design:
     head: Callable[[Design, ArtStyle], list[Shape]]
     drawing: Drawing = CLASSIC
 
+    # What a show's episodes and crops ask of a character (`synth.artists.ArtistDesign` answers
+    # the same): its shapes under an episode's style, and its face box's height in face units.
+    def face_shapes(
+        self, params: FaceParams, style: ArtStyle, gaze: tuple[float, float] = (0.0, 0.0)
+    ) -> list[Shape]:
+        return face_shapes(self.name, params, style, gaze)
+
+    def body_shapes(self, style: ArtStyle) -> list[Shape]:
+        return body_shapes(self.name, style)
+
+    def face_height_units(self) -> float:
+        return face_height_units(self.name)
+
 
 def _line(style: ArtStyle) -> float:
     return 0.05 * style.line_scale

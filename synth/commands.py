@@ -22,7 +22,7 @@ from synth.facesets import STYLES, write_faces
 from synth.plan import Episode
 from synth.realworld import SOURCES_DIR, SPLITS, cut_nonfaces, load_sources
 from synth.sheet import write_sheet
-from synth.shows import DEFAULT_SHOW, SHOWS
+from synth.shows import DEFAULT_SHOW, SHOWS, show
 
 
 def _out_dir(path: Path) -> Path:
@@ -232,13 +232,23 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _show_name(text: str) -> str:
+    try:
+        return show(text).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _show_flag(parser: argparse.ArgumentParser) -> None:
     casts = "; ".join(f"{s.name}: {', '.join(s.cast)}" for s in SHOWS.values())
     parser.add_argument(
         "--show",
-        choices=tuple(SHOWS),
+        type=_show_name,
         default=DEFAULT_SHOW,
-        help=f"which cartoon to draw, its cast and drawing style ({casts}; default {DEFAULT_SHOW})",
+        metavar="SHOW",
+        help=f"which cartoon to draw, its cast and drawing style ({casts}; artists-<seed>: "
+        "a<seed>-1 and a<seed>-2, drawn by two random artists of that seed; "
+        f"default {DEFAULT_SHOW})",
     )
 
 

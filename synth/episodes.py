@@ -14,7 +14,6 @@ import numpy as np
 from core.truth import TruthRow, truth_path, write_truth
 from core.video import VideoSink
 from synth import shows
-from synth.characters import body_shapes, face_shapes
 from synth.plan import Actor, Episode, EpisodeConfig, Shot, plan_episode
 from synth.render import draw_colour, draw_ids, silhouette_mask
 from synth.scenery import background, prop
@@ -46,6 +45,7 @@ def render_shot(episode: Episode, shot: Shot) -> Iterator[Frame]:
     """Every frame of one shot, with the truth rows of the faces on screen."""
     cfg = episode.config
     w, h = cfg.width, cfg.height
+    designs = shows.show(episode.show).designs
     backdrop = background(
         np.random.default_rng(shot.background_seed), episode.style, *shot.background_wh
     )
@@ -64,8 +64,9 @@ def render_shot(episode: Episode, shot: Shot) -> Iterator[Frame]:
         for k, actor in enumerate(shot.actors):
             pose = actor_pose(actor, shot, f)
             seg = actor.segment_at(f)
-            shapes = face_shapes(actor.character, seg.params, episode.style, actor.gaze)
-            body = body_shapes(actor.character, episode.style)
+            design = designs[actor.character]
+            shapes = design.face_shapes(seg.params, episode.style, actor.gaze)
+            body = design.body_shapes(episode.style)
             draw_colour(img, body, pose)
             draw_ids(ids, body, pose, 2 * k + 2)
             draw_colour(img, shapes, pose)

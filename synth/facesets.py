@@ -17,13 +17,13 @@ import cv2
 import numpy as np
 
 from core.vocabulary import EMOTIONS, NONFACE
-from synth.characters import body_shapes, face_height_units, face_shapes
 from synth.emotions import expression, sample_intensity
 from synth.render import draw_colour, draw_sketch
 from synth.scenery import PIXELS, background, prop
 from synth.shapes import Pose, silhouette_bounds
 from synth.shows import DEFAULT_SHOW, show, show_of
 from synth.style import ArtStyle
+from synth.writing import balanced_order, write_png
 
 STYLES = ("color", "sketch")
 NATIVE_HEIGHT_PX = (30.0, 200.0)  # the face sizes episodes show
@@ -49,7 +49,9 @@ def face_crop(
     """Render one labelled face crop."""
     if style not in STYLES:
         raise ValueError(f"Unknown style {style!r}. Choose one of: {', '.join(STYLES)}")
-    art = show_of(character).style(rng)
+    drawn = show_of(character)
+    design = drawn.designs[character]
+    art = drawn.style(rng)
     intensity = sample_intensity(emotion, rng)
     params = expression(emotion, intensity, rng)
     face_h = float(np.exp(rng.uniform(*np.log(NATIVE_HEIGHT_PX))))
@@ -58,15 +60,15 @@ def face_crop(
     side = int(np.ceil(face_h * 2.2))
     pose = Pose(
         (side / 2, side / 2),
-        face_h / face_height_units(character),
+        face_h / design.face_height_units(),
         float(rng.uniform(-20, 20)),
         bool(rng.random() < 0.5),
         float(rng.uniform(-0.7, 0.7)) if rng.random() < 0.5 else 0.0,
     )
-    shapes = face_shapes(character, params, art, (rng.uniform(-1, 1), rng.uniform(-1, 1)))
+    shapes = design.face_shapes(params, art, (rng.uniform(-1, 1), rng.uniform(-1, 1)))
     if style == "color":
         canvas = _scenery_patch(rng, art, side)
-        draw_colour(canvas, body_shapes(character, art), pose)
+        draw_colour(canvas, design.body_shapes(art), pose)
         draw_colour(canvas, shapes, pose)
         if rng.random() < OCCLUDE_P:
             draw_colour(canvas, prop(rng, art, pose.center_xy, face_h), PIXELS)
@@ -98,18 +100,18 @@ def nonface_crop(
     canvas = _scenery_patch(rng, art, big)
     centre = (big / 2, big / 2)
     if rng.random() < 0.5:
-        character = str(rng.choice(drawn.cast))
+        design = drawn.designs[str(rng.choice(drawn.cast))]
         emotion = str(rng.choice(EMOTIONS))
         pose = Pose(
             centre,
-            face_h / face_height_units(character),
+            face_h / design.face_height_units(),
             float(rng.uniform(-20, 20)),
             bool(rng.random() < 0.5),
             0.0,
         )
         params = expression(emotion, sample_intensity(emotion, rng), rng)
-        draw_colour(canvas, body_shapes(character, art), pose)
-        draw_colour(canvas, face_shapes(character, params, art, (0.0, 0.0)), pose)
+        draw_colour(canvas, design.body_shapes(art), pose)
+        draw_colour(canvas, design.face_shapes(params, art, (0.0, 0.0)), pose)
     if rng.random() < 0.5:
         draw_colour(canvas, prop(rng, art, centre, face_h), PIXELS)
     # a window one side or more away from the head's centre, so no face is in it
@@ -200,18 +202,3 @@ def write_faces(
         writer.writerows(rows)
     os.replace(tmp, out_dir / "faces.csv")
     return counts
-
-
-def balanced_order(classes: int, count: int, seed: int) -> np.ndarray:
-    """`count` class indices in `classes`, each round of `classes` a fresh shuffle of them all,
-    so every class gets its share whatever `count` is."""
-    rng = np.random.default_rng([seed, 0])
-    rounds = [rng.permutation(classes) for _ in range(-(-count // classes))]
-    return np.concatenate(rounds)[:count]
-
-
-def write_png(path: Path, rgb: np.ndarray) -> None:
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OSError(f"{path}: could not encode PNG")
-    path.write_bytes(buf.tobytes())

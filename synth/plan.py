@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from synth import EMOTIONS
-from synth.characters import DESIGNS, face_height_units
 from synth.emotions import FaceParams, expression, sample_intensity
 from synth.shows import DEFAULT_SHOW, SHOWS, Show
 from synth.style import ArtStyle
@@ -154,7 +153,7 @@ def plan_episode(
     while frame < config.frames:
         n = int(round(rng.uniform(*SHOT_SECONDS) * config.fps))
         n = min(max(n, 1), config.frames - frame)
-        shots.append(_plan_shot(rng, config, frame, n, characters, emotions))
+        shots.append(_plan_shot(rng, config, frame, n, characters, emotions, show))
         frame += n
     return Episode(
         episode_id(seed, index, show),
@@ -174,6 +173,7 @@ def _plan_shot(
     n: int,
     characters: Deck,
     emotions: Deck,
+    show: Show,
 ) -> Shot:
     w, h = cfg.width, cfg.height
     pan = 0.0 if rng.random() < 0.5 else float(rng.uniform(0.1, 0.9)) * w
@@ -185,8 +185,9 @@ def _plan_shot(
         cast.append(characters.draw(exclude=set(cast)))
     actors = []
     for character in cast:
-        face_h = float(rng.uniform(*DESIGNS[character].height_px))
-        scale = face_h / face_height_units(character)
+        design = show.designs[character]
+        face_h = float(rng.uniform(*design.height_px))
+        scale = face_h / design.face_height_units()
         # On screen at some moment of the shot, sometimes cut by the frame edge.
         t_seen = rng.uniform(0, n)
         cam = pan_px[0] + (pan_px[1] - pan_px[0]) * t_seen / max(n, 1)

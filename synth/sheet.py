@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 
 from synth import EMOTIONS
-from synth.characters import face_shapes
+from synth.artists import ArtistDesign
+from synth.characters import Design
 from synth.emotions import expression
 from synth.episodes import render_episode
 from synth.plan import EpisodeConfig, plan_episode
@@ -24,7 +25,7 @@ INK = (30, 30, 30)
 
 
 def _cell(
-    character: str,
+    design: Design | ArtistDesign,
     emotion: str,
     intensity: float,
     sketch: bool,
@@ -32,7 +33,7 @@ def _cell(
     rng: np.random.Generator,
 ) -> np.ndarray:
     img = np.full((CELL, CELL, 3), 255 if sketch else 236, np.uint8)
-    shapes = face_shapes(character, expression(emotion, intensity), style)
+    shapes = design.face_shapes(expression(emotion, intensity), style)
     x1, y1, x2, y2 = silhouette_bounds(shapes, Pose((0.0, 0.0), 1.0))
     scale = CELL * 0.8 / max(x2 - x1, y2 - y1)
     pose = Pose((CELL / 2 - scale * (x1 + x2) / 2, CELL / 2 - scale * (y1 + y2) / 2), scale)
@@ -64,7 +65,8 @@ def contact_sheet(seed: int, show_name: str = DEFAULT_SHOW) -> np.ndarray:
     plan = list(dict.fromkeys(plan))  # a show of one character draws its rows once
     for character, intensity, sketch in plan:
         label = f"{character} {'sketch' if sketch else ''}{'subtle' if intensity < 1 else ''}"
-        cells = [_cell(character, e, intensity, sketch, style, rng) for e in EMOTIONS]
+        design = drawn.designs[character]
+        cells = [_cell(design, e, intensity, sketch, style, rng) for e in EMOTIONS]
         rows.append(np.hstack([_label(label.strip(), LABEL_W, CELL)] + cells))
     width = rows[0].shape[1]
     # Three frames of a short episode, with their truth boxes.

@@ -54,7 +54,13 @@ def free_port() -> int:
 class Server:
     """`toon dashboard` in its own process."""
 
-    def __init__(self, warehouse: Path | None, labels: Path, frames: Path | None = None) -> None:
+    def __init__(
+        self,
+        warehouse: Path | None,
+        labels: Path,
+        frames: Path | None = None,
+        cast: Path | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.labels = labels
@@ -65,6 +71,8 @@ class Server:
             command += ["--warehouse", str(warehouse), "--labels", str(labels)]
         if frames is not None:
             command += ["--frames", str(frames)]
+        if cast is not None:
+            command += ["--cast", str(cast)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, stdout=self.log.open("w"), stderr=subprocess.STDOUT
         )

@@ -77,3 +77,34 @@ def episodes_640(tmp_path_factory: pytest.TempPathFactory) -> Path:
     args = ["synth", "episodes", str(out), "--count", "3", "--seconds", "8", "--seed", "31"]
     assert main([*args, "--json"]) == 0
     return out
+
+
+# An artist show the shipped finder never learned from (it learned from artists-1000..1149).
+ARTIST_SHOW = "artists-9500"
+
+
+@pytest.fixture(scope="session")
+def artist_episodes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two 8-second episodes of a show drawn by two of the renderer's random artists."""
+    from toon.cli import main
+
+    out = tmp_path_factory.mktemp("artist-show")
+    args = ["synth", "episodes", str(out), "--show", ARTIST_SHOW, "--count", "2"]
+    assert main([*args, "--seconds", "8", "--seed", "3", "--json"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def proposed_cast(artist_episodes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`toon cast propose` with the shipped finder and model on those episodes (a test that
+    names its groups works on a copy)."""
+    import json
+
+    out = tmp_path_factory.mktemp("cast") / "cast"
+    rc, stdout, err = run_toon(
+        ["cast", "propose", str(artist_episodes), "--out", str(out), "--sample-fps", "3", "--json"]
+    )
+    assert rc == 0, err
+    report = json.loads(stdout)
+    assert report["faces"] == sum(g["faces"] for g in report["groups"]) > 0
+    return out

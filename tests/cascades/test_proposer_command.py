@@ -83,3 +83,51 @@ def test_bad_truth_is_one_line_and_writes_nothing(tmp_path: Path, tiny_episodes:
     )
     assert rc == 2 and "no boxes of droopy" in stderr
     assert not out.exists()
+
+
+def test_any_face_trains_a_finder_that_needs_no_cascade(
+    tiny_episodes: Path, tmp_path: Path
+) -> None:
+    scenery = tmp_path / "scenery"
+    scenery.mkdir()
+    import cv2
+
+    rng = np.random.default_rng(0)
+    for k in range(3):  # pictures with no face: noise and flat colour
+        cv2.imwrite(str(scenery / f"{k}.png"), rng.integers(0, 255, (90, 160, 3), np.uint8))
+    out = tmp_path / "finder"
+    args = ["proposer", "train", "--truth", str(tiny_episodes), "--out", str(out), "--any-face",
+            "--negatives", str(scenery), "--frame-step", "6", "--epochs", "1",
+            "--min-steps", "0"]  # fmt: skip
+    rc, stdout, stderr = run_toon([*args, "--json"])
+    assert rc == 0, stderr
+    report = json.loads(stdout)
+    assert report["characters"] == ["face"] and report["negative_frames"] == 3
+    settings = json.loads((out / CONFIG_FILE).read_text())
+    assert settings["characters"] == ["face"]
+    assert settings["trained"]["negatives"] == [str(scenery)]
+    assert report["faces"] > 0  # every character's boxes, as one class
+    found = CascadeSet.load(out)  # a folder with a finder and no cascade
+    assert found.characters == () and found.finds_any_face
+    # its threshold, chosen on episodes with truth and written beside its weights
+    rc, said, err = run_toon(["proposer", "tune", str(out), "--truth", str(tiny_episodes),
+                              "--min-precision", "0", "--json"])  # fmt: skip
+    assert rc == 0, err
+    tuned = json.loads(said)
+    chosen = max(tuned["sweep"], key=lambda s: (s["recall"], s["threshold"]))
+    assert tuned["threshold"] == chosen["threshold"]
+    settings = json.loads((out / CONFIG_FILE).read_text())
+    assert settings["threshold"] == tuned["threshold"] and settings["tuned"]["min_precision"] == 0
+    before = (out / CONFIG_FILE).read_bytes()
+    rc, _, err = run_toon(["proposer", "tune", str(out), "--truth", str(tiny_episodes),
+                           "--min-precision", "1.5"])  # fmt: skip
+    assert rc == 2 and "no threshold reaches precision 1.5" in err
+    assert (out / CONFIG_FILE).read_bytes() == before
+    # --any-face is instead of --characters, not beside it
+    rc, _, err = run_toon([*args, "--characters", "tom"])
+    assert rc == 2 and "either --characters or --any-face" in err
+
+
+def test_a_folder_with_neither_cascade_nor_finder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no cascade XML files .* and no finder"):
+        CascadeSet.load(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -73,7 +74,7 @@ def test_evaluate_index_prints_the_report_it_writes_as_json(
     )
     assert rc == 0, err
     report = json.loads(out)
-    assert set(report) == {"detection", "emotion", "ranking", "episodes"}
+    assert set(report) == {"detection", "emotion", "ranking", "episodes", "truth"}
     assert report["episodes"] == 3
     d = report["detection"]
     assert set(d["per_character"]) == {"tom", "jerry"}
@@ -90,3 +91,39 @@ def test_evaluate_index_prints_the_report_it_writes_as_json(
     assert (
         f"emotion    accuracy {e['accuracy']:.4f}  balanced {e['balanced_accuracy']:.4f}" in lines
     )
+    # the truth's faces per character on the frames looked at; spike, a distractor the
+    # index has no cascade for, is named as not owed
+    t = report["truth"]
+    assert t["faces"]["tom"] > 0 and t["faces"]["jerry"] > 0
+    assert t["unknown"] == ["spike"] and t["faces"]["spike"] > 0
+    rc, _, err = run_toon(["evaluate-index", "--warehouse", str(wh), "--truth", str(episodes_640)])
+    assert "spike" in err and "not owed" in err
+
+    # The same episodes against a truth of another cast: nothing was owed, and it says so
+    # instead of scoring precision and recall 0.
+    other = tmp_path / "other-truth"
+    other.mkdir()
+    renamed = {"tom": "bunny", "jerry": "frog", "spike": "frog"}
+    for path in episodes_640.glob("*.truth.csv"):
+        with open(path) as f:
+            rows = list(csv.DictReader(f))
+        with open(other / path.name, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows({**r, "character": renamed[r["character"]]} for r in rows)
+    rc, out, err = run_toon(["evaluate-index", "--warehouse", str(wh), "--truth", str(other)])
+    assert rc == 2 and out == ""
+    assert err.count("\n") == 1
+    assert "nothing to score" in err and "bunny, frog" in err and "jerry, tom" in err
+
+
+def test_unknown_characters_are_named_and_not_owed() -> None:
+    stored, truth = _episode("e0", ["happy", "sad"], ["happy", "sad"])
+    truth += [TruthRow(0, 0.0, "bunny", "happy", 1.0, 100, 100, 140, 140, 1.0)]
+    report = score([(stored, truth)], {"tom"})
+    assert report.unknown == ("bunny",)
+    assert report.truth_faces == {"bunny": 1, "tom": 2}
+    assert report.detection.owed == 2 and report.detection.recall == 1.0
+    (note,) = report.notes()
+    assert "bunny (1 faces)" in note
+    assert score([(stored, truth[:2])], {"tom"}).notes() == []

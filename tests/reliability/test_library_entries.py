@@ -175,7 +175,8 @@ print(rc, "tensorflow" in sys.modules, err.strip())
         (["{lib}", "--cascades", "{tmp}/missing"], "{tmp}/missing: not a folder of cascades"),
         (
             ["{lib}", "--cascades", "{tmp}/empty"],
-            "{tmp}/empty: no cascade XML files (NAME.xml, one per character)",
+            "{tmp}/empty: no cascade XML files (NAME.xml, one per character) and no finder "
+            "(proposer.keras)",
         ),
         (["{lib}", "--warehouse", "{lib}/é1.mp4"], "{lib}/é1.mp4: exists and is not a folder"),
     ],

@@ -17,7 +17,7 @@ from synth.emotions import NEUTRAL
 from synth.facesets import write_faces
 from synth.features import WHITE
 from synth.sheet import write_sheet
-from synth.shows import SHOWS, show_of
+from synth.shows import SHOWS, artist_show, show, show_of
 from synth.style import ArtStyle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +78,8 @@ def test_meadow_faces_sheet_and_unknown_show(tmp_path: Path) -> None:
     width, height = write_sheet(tmp_path / "sheet.png", seed=1, show_name="meadow")
     assert width > 7 * 128 and height > 6 * 128
     res = toon("synth", "faces", tmp_path / "x", "--count", 3, "--show", "nope")
-    assert res.returncode == 2 and "invalid choice: 'nope'" in res.stderr
+    assert res.returncode == 2 and "unknown show 'nope'" in res.stderr
+    assert "artists-<seed>" in res.stderr
     assert not (tmp_path / "x").exists()
 
 
@@ -109,3 +110,32 @@ def test_emoji_show_draws_one_round_face(tmp_path: Path) -> None:
     # one character: its colour row, its subtle row and one sketch row, then the frames
     classic_w, classic_h = write_sheet(tmp_path / "classic.png", seed=1)
     assert height < classic_h
+
+
+def test_artist_shows_draw_a_cast_of_the_generators_artists(tmp_path: Path) -> None:
+    res = toon(
+        "synth", "episodes", tmp_path / "a", "--count", 2, "--seconds", 5, "--seed", 4,
+        "--show", "artists-77", "--json",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    metas = json.loads(res.stdout)["episodes"]
+    assert [m["episode_id"] for m in metas] == ["artists-77-s4-e01", "artists-77-s4-e02"]
+    seen = set()
+    for m in metas:
+        with open(tmp_path / "a" / m["truth"]) as f:
+            seen |= {row["character"] for row in csv.DictReader(f)}
+    assert seen == {"a77-1", "a77-2"}
+    # the same seed draws the same show; another seed, other artists
+    again = toon("synth", "episodes", tmp_path / "b", "--seconds", 5, "--seed", 4,
+                 "--show", "artists-77")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    first = "artists-77-s4-e01.truth.csv"
+    assert sha1(tmp_path / "a" / first) == sha1(tmp_path / "b" / first)
+    assert show("artists-77").designs["a77-1"] == artist_show(77).designs["a77-1"]
+    assert artist_show(78).designs["a78-1"].artist != artist_show(77).designs["a77-1"].artist
+    assert show_of("a77-2").name == "artists-77"
+    # crops and sheets of the cast, as of any show
+    counts = write_faces(tmp_path / "faces", count=14, seed=1, show_name="artists-77")
+    assert counts == {f"{c}/{e}": 1 for c in ("a77-1", "a77-2") for e in EMOTIONS}
+    width, _ = write_sheet(tmp_path / "sheet.png", seed=1, show_name="artists-77")
+    assert width > 7 * 128
